@@ -285,6 +285,17 @@ class LocalEngine:
         return cmd
 
     def start(self) -> "LocalEngine":
+        """Launch and wait until a real ListTables call answers."""
+        self.launch()
+        return self.wait_ready()
+
+    def launch(self) -> "LocalEngine":
+        """Start the child process without waiting for it.
+
+        Call this from the main thread: the kernel's parent-death signal is tied to the
+        thread that forks, so a child launched from a short-lived worker thread would be
+        killed when that thread ends. `wait_ready()` may then run in any thread.
+        """
         if self.proc is not None:
             return self
         which = self._choose()
@@ -305,13 +316,21 @@ class LocalEngine:
                 env=env, start_new_session=True, preexec_fn=_die_with_parent,
                 cwd=str(paths.cache_dir()))
         _live.add(self)
+        return self
+
+    def wait_ready(self) -> "LocalEngine":
+        which = self.chosen
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            proc = self.proc
+            if proc is None:
+                raise EngineError(f"{which} was stopped before it became ready")
+            rc = proc.poll()
+            if rc is not None:
                 tail = self._log_tail()
                 self.proc = None
                 _live.discard(self)
-                raise EngineError(f"{which} exited during start-up (code {self.proc_rc(tail)}); "
+                raise EngineError(f"{which} exited during start-up (exit code {rc}); "
                                   f"log: {self.log_path}\n{tail}")
             if ping(self.endpoint_url, timeout=1.0):
                 return self
@@ -319,10 +338,6 @@ class LocalEngine:
         self.stop()
         raise EngineError(f"{which} did not answer ListTables within {self.start_timeout:.0f}s; "
                           f"log: {self.log_path}\n{self._log_tail()}")
-
-    @staticmethod
-    def proc_rc(_tail: str) -> str:
-        return "non-zero"
 
     def _log_tail(self, n: int = 12) -> str:
         try:

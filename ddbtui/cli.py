@@ -1,0 +1,214 @@
+"""Command line: `ddbtui` (TUI), `ddbtui bench` (headless benchmark), `ddbtui local`
+(run a local engine in the foreground), `ddbtui proxy` (fault/latency proxy).
+
+Heavy modules (textual, boto3, aiohttp) are imported only by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+from ddbtui import __version__
+
+EPILOG = """\
+Target: with no --endpoint-url, --profile, --aws or AWS_ENDPOINT_URL(_DYNAMODB), ddbtui starts
+a local engine on 127.0.0.1 (DynamoDB Local if Java 17+ is present, else moto) and stops it on
+exit. --aws uses the standard AWS credential chain (AWS_PROFILE, SSO, env, instance roles).
+"""
+
+
+def add_connection_arguments(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """Target options. On a subcommand they default to SUPPRESS so that
+    `ddbtui --endpoint-url X bench` and `ddbtui bench --endpoint-url X` both work."""
+    d = {"default": argparse.SUPPRESS} if sub else {}
+    g = p.add_argument_group("target")
+    g.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. http://127.0.0.1:8000", **d)
+    g.add_argument("--region", help="AWS region (default: AWS_REGION, the profile's, or us-east-1)", **d)
+    g.add_argument("--profile", help="AWS profile from ~/.aws/config (implies real AWS unless --endpoint-url)", **d)
+    g.add_argument("--aws", action="store_true", help="use real AWS with the standard credential chain", **d)
+    g.add_argument("--engine", choices=("auto", "dynamodb-local", "moto"),
+                   help="local engine to start when no target is given (default: auto)",
+                   **(d or {"default": "auto"}))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ddbtui", description="A terminal app for Amazon DynamoDB.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"ddbtui {__version__}")
+    add_connection_arguments(p)
+    p.add_argument("--read-only", action="store_true", help="disable every write in the TUI")
+    p.add_argument("--in-memory", action="store_true",
+                   help="local engine keeps data in memory only (default: saved in the user data dir)")
+    p.add_argument("--data-dir", help="directory for the local engine's data")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    b = sub.add_parser("bench", help="run write-concurrency benchmarks headless",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_connection_arguments(b, sub=True)
+    try:
+        from ddbtui.bench.cli import add_arguments as add_bench
+        add_bench(b)
+    except ImportError:  # pragma: no cover - during development
+        pass
+
+    loc = sub.add_parser("local", help="run a local DynamoDB engine in the foreground")
+    loc.add_argument("action", nargs="?", choices=("run", "install", "status"), default="run",
+                     help="run (default), install the DynamoDB Local jar, or show status")
+    loc.add_argument("--engine", choices=("auto", "dynamodb-local", "moto"), default="auto")
+    loc.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    m = loc.add_mutually_exclusive_group()
+    m.add_argument("--in-memory", action="store_true", help="keep data in memory only")
+    m.add_argument("--data-dir", help="directory for DynamoDB Local's data")
+    _add_proxy_args(loc)
+
+    px = sub.add_parser("proxy", help="fault and latency proxy in front of an endpoint")
+    px.add_argument("--target", required=True, help="endpoint to forward to, e.g. http://127.0.0.1:8000")
+    px.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    _add_proxy_args(px)
+    return p
+
+
+def _add_proxy_args(p) -> None:
+    try:
+        from ddbtui.local.proxy import add_proxy_arguments
+    except ImportError:  # pragma: no cover
+        return
+    add_proxy_arguments(p)
+
+
+def _fault_config(args):
+    try:
+        from ddbtui.local.proxy import fault_config_from_args
+    except ImportError:  # pragma: no cover
+        return None
+    return fault_config_from_args(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "local":
+            return cmd_local(args)
+        if args.command == "proxy":
+            return cmd_proxy(args)
+        if args.command == "bench":
+            from ddbtui.bench.cli import run as run_bench
+            return run_bench(args)
+        return cmd_tui(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # one clear sentence, never a traceback
+        from ddbtui.dynamo.errors import explain
+        from ddbtui.local.engine import EngineError
+
+        if isinstance(e, EngineError):
+            print(f"ddbtui: {e}", file=sys.stderr)
+        else:
+            print(f"ddbtui: {explain(e)}", file=sys.stderr)
+        if os.environ.get("DDBTUI_DEBUG"):
+            raise
+        return 1
+
+
+def resolve(args):
+    from ddbtui.config import resolve_target
+
+    return resolve_target(endpoint_url=args.endpoint_url, region=args.region,
+                          profile=args.profile, aws=args.aws)
+
+
+def cmd_tui(args) -> int:
+    from pathlib import Path
+
+    from ddbtui.local.engine import LocalEngine
+
+    choice = resolve(args)
+    engine = None
+    if choice.needs_local_engine:
+        engine = LocalEngine(engine=args.engine, in_memory=args.in_memory,
+                             data_dir=Path(args.data_dir) if args.data_dir else None)
+        engine.launch()  # main thread: the child is tied to it (see LocalEngine.launch)
+    try:
+        from ddbtui.ui.app import DdbApp
+
+        app = DdbApp(connection=choice.connection, engine=engine, read_only=args.read_only)
+        app.run()
+        return app.return_code or 0
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
+def cmd_local(args) -> int:
+    from pathlib import Path
+
+    from ddbtui.local import engine as eng_mod
+
+    if args.action == "install":
+        ok, why = eng_mod.dynamodb_local_available()
+        jar = eng_mod.install_dynamodb_local()
+        print(f"DynamoDB Local jar: {jar}")
+        if not ok and "Java" in why:
+            print(f"note: {why}")
+        return 0
+    if args.action == "status":
+        ok, why = eng_mod.dynamodb_local_available()
+        print(f"java: {eng_mod.java_path() or 'missing'}")
+        print(f"DynamoDB Local jar: {eng_mod.jar_path() or 'not installed (ddbtui local install)'}")
+        print(f"dynamodb-local usable: {'yes' if ok else 'no: ' + why}")
+        return 0
+    e = eng_mod.LocalEngine(engine=args.engine, port=args.port, in_memory=args.in_memory,
+                            data_dir=Path(args.data_dir) if args.data_dir else None)
+    e.start()
+    if e.fallback_reason:
+        print(f"note: using moto because {e.fallback_reason}", flush=True)
+    print(e.describe(), flush=True)
+    endpoint = e.endpoint_url
+    proxy = None
+    cfg = _fault_config(args)
+    if cfg is not None:
+        from ddbtui.local.proxy import ProxyThread
+
+        proxy = ProxyThread(e.endpoint_url, cfg)
+        proxy.start()
+        endpoint = proxy.url
+        print(f"fault/latency proxy at {proxy.url} -> {e.endpoint_url}", flush=True)
+    print(f"endpoint: {endpoint}", flush=True)
+    print(f"try: aws dynamodb list-tables --endpoint-url {endpoint}   (Ctrl+C to stop)", flush=True)
+    stop = False
+
+    def on_signal(signum, frame):
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        while not stop and e.running:
+            time.sleep(0.2)
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        e.stop()
+    if not stop:
+        print(f"the engine exited unexpectedly; log: {e.log_path}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_proxy(args) -> int:
+    from ddbtui.local.proxy import FaultConfig, run_proxy_forever
+
+    cfg = _fault_config(args) or FaultConfig()
+    run_proxy_forever(args.target, cfg, args.port)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
