@@ -44,24 +44,34 @@ def to_number(value: Any, *, field: str | None = None) -> Decimal:
         raise ValidationError(f"{value!r} is not a number", field=field) from None
     if not d.is_finite():
         raise ValidationError(f"{value!r} is not a finite number", field=field)
-    digits = len(d.normalize().as_tuple().digits) if d != 0 else 1
+    digits = _significant_digits(d)
     if digits > 38:
         raise ValidationError(f"number {value} has {digits} significant digits; DynamoDB allows at most 38",
                               field=field)
-    try:
-        DYNAMODB_CONTEXT.create_decimal(d)
-    except Exception:
+    if d != 0 and not (-130 <= d.adjusted() <= 125):
         raise ValidationError(f"number {value} is out of DynamoDB's range (1E-130 to 9.9E+125)",
-                              field=field) from None
+                              field=field)
     return d
 
 
+_WIDE = Context(prec=200, Emin=-999999, Emax=999999)
+
+
+def _significant_digits(d: Decimal) -> int:
+    ds = "".join(map(str, d.as_tuple().digits)).strip("0")
+    return max(len(ds), 1)
+
+
 def number_text(d: Decimal) -> str:
-    """Canonical text of a number as DynamoDB would store it (no exponent for normal sizes)."""
-    if d == d.to_integral_value() and abs(d.adjusted()) < 40:
-        return str(d.quantize(Decimal(1)))
-    s = format(d.normalize(), "f") if -40 < d.adjusted() < 40 else str(d.normalize())
-    return s
+    """Canonical text of a number as DynamoDB would store it: no exponent, no trailing zeros
+    after the point (1.50 -> 1.5, 1E+3 -> 1000), exact for all 38 digits."""
+    n = _WIDE.normalize(d)
+    if n == 0:
+        return "0"
+    if -60 < n.adjusted() < 60:
+        s = format(n, "f")
+        return s
+    return str(n)
 
 
 # ----------------------------------------------------------------- value <-> typed

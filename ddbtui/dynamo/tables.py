@@ -147,10 +147,10 @@ def wallet_spec(name: str = "wallets", **kw) -> TableSpec:
 
 
 # --------------------------------------------------------------------------- calls
-def list_tables(client) -> list[str]:
+def list_tables(client, *, page_size: int = 100) -> list[str]:
     """Every table name, following LastEvaluatedTableName past 100."""
     names: list[str] = []
-    kw: dict[str, Any] = {"Limit": 100}
+    kw: dict[str, Any] = {"Limit": page_size}
     while True:
         resp = client.list_tables(**kw)
         names.extend(resp.get("TableNames", []))

@@ -1,0 +1,546 @@
+"""The benchmark engine, in its own process, streaming compact snapshots.
+
+API (used by `ddbtui bench`'s console renderer and by the TUI alike)::
+
+    from ddbtui.bench.runner import Settings, start_run
+
+    handle = start_run(Settings(strategies=["sync", "aiohttp"], items=2000, concurrency=32),
+                       connection)             # a ddbtui.config.Connection
+    while not handle.done:
+        for snap in handle.poll():            # non-blocking; [] when nothing new
+            ...                               # e.g. from set_interval(0.25)
+    doc = handle.join()                       # the result document (results.py schema)
+    handle.cancel()                           # any time: stops within ~1 s; result has
+                                              # "complete": false
+
+`start_run` spawns one process (multiprocessing "spawn" context) that generates the items,
+then for each strategy and repeat: creates a fresh table (waits ACTIVE), runs the strategy,
+verifies with Scan Select=COUNT, deletes the table (unless keep_table). The parent only
+reads a Queue: no per-request messages. The engine ignores SIGINT (Ctrl+C is the parent's
+to handle: it calls cancel()) and exits by itself if its parent dies.
+
+`RunHandle`
+- `poll() -> list[Snapshot]`: every snapshot received since the previous poll.
+- `latest: Snapshot | None`: the most recent one.
+- `runs: list[dict]`: finished run records (one per strategy and repeat) so far.
+- `cancel()`: ask the engine to stop (workers stop taking items; in-flight requests finish).
+- `join(timeout=None) -> dict | None`: wait for the result; after a cancel the engine gets
+  `CANCEL_GRACE` seconds, then it and its children are killed and the result is built from
+  the runs received ("complete": false).
+- `result: dict | None`, `error: str | None`, `done: bool`, `cancelled: bool`, `pid`.
+
+`Snapshot` (a frozen dataclass; `.to_dict()`), sent about every 0.25 s while writing and at
+every phase change:
+- `kind`: "phase" | "progress" | "run" (a run finished; the full record is in `runs`) |
+          "done" (all finished)
+- `t`: seconds since the engine started; `strategy`; `index`/`strategies`: position of the
+  strategy and how many; `repeat` (1-based)/`repeats`
+- `phase`: "items" (generating) | "setup" (table, clients) | "writing" | "verifying" |
+           "cleanup" | "finished" | "cancelled"
+- `done`, `total`: items finished (ok + failed) and to write in this run
+- `ok`, `failed`, `retried`, `retries`, `throttled`: counters of this run so far
+- `elapsed`: seconds of the measured window so far; `items_per_s`: ok / elapsed;
+  `interval_items_per_s`: ok items in the last interval / its length
+- `p50_ms`, `p90_ms`, `p99_ms`, `p99_9_ms`, `max_ms`, `mean_ms`: latency so far (None
+  before the first request)
+- `hist_delta`: base64 HdrHistogram (µs) of the requests recorded since the previous
+  snapshot of this run ("" if none): merge with `stats.decode_histogram`
+- `message`: a sentence for the user (phase detail, error), or ""
+
+`run_benchmark(settings, conn, emit=..., stop=...)` is the same engine in-process (tests).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_mod
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field, fields
+from typing import Callable
+
+from ddbtui.config import Connection
+
+SNAPSHOT_EVERY = 0.25
+CANCEL_GRACE = 1.0  # seconds the engine gets to stop by itself after cancel()
+
+
+@dataclass
+class Settings:
+    strategies: list[str] = field(default_factory=lambda: ["sync"])
+    items: int = 1000
+    concurrency: int = 32
+    repeat: int = 1
+    workload: str = "books"
+    item_bytes: int = 0
+    table: str | None = None
+    keep_table: bool = False
+    force: bool = False
+    retry_mode: str = "standard"
+    max_attempts: int | None = None
+    seed: int = 42
+    processes: int = 0
+    # set by the CLI when a fault proxy runs in front of the target
+    proxy_url: str | None = None
+    proxy_config: dict | None = None
+
+    def validate(self) -> "Settings":
+        from ddbtui.bench.strategies import STRATEGIES
+        from ddbtui.bench.strategies.base import RETRY_MODES
+        from ddbtui.bench.workload import Workload
+
+        unknown = [s for s in self.strategies if s not in STRATEGIES]
+        if unknown or not self.strategies:
+            raise ValueError(f"unknown strategy {', '.join(unknown) or '(none)'}")
+        if self.items < 1:
+            raise ValueError("--items must be at least 1")
+        if self.concurrency < 1:
+            raise ValueError("--concurrency must be at least 1")
+        if self.repeat < 1:
+            raise ValueError("--repeat must be at least 1")
+        if self.retry_mode not in RETRY_MODES:
+            raise ValueError(f"--retry-mode must be one of {', '.join(RETRY_MODES)}")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError("--max-attempts must be at least 1")
+        Workload(self.workload, self.seed, self.item_bytes)  # raises ValueError with a sentence
+        return self
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("proxy_url")
+        d.pop("proxy_config")
+        return d
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    kind: str
+    t: float
+    strategy: str
+    index: int
+    strategies: int
+    repeat: int
+    repeats: int
+    phase: str
+    done: int = 0
+    total: int = 0
+    ok: int = 0
+    failed: int = 0
+    retried: int = 0
+    retries: int = 0
+    throttled: int = 0
+    elapsed: float = 0.0
+    items_per_s: float = 0.0
+    interval_items_per_s: float = 0.0
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    p99_9_ms: float | None = None
+    max_ms: float | None = None
+    mean_ms: float | None = None
+    hist_delta: str = ""
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Snapshot":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class TableInUse(Exception):
+    """--table names an existing non-empty table this benchmark did not create."""
+
+
+# ============================================================== the engine itself
+class _Engine:
+    def __init__(self, settings: Settings, conn: Connection, emit: Callable[[str, object], None],
+                 stop: threading.Event, admin_conn: Connection | None = None):
+        self.s = settings
+        self.conn = conn  # what the strategies talk to (maybe a fault proxy)
+        self.admin_conn = admin_conn or conn  # table admin and verification: the target itself
+        self.emit = emit
+        self.stop = stop
+        self.t0 = time.perf_counter()
+        self.ours: set[str] = set()  # tables this engine created
+
+    # -------------------------------------------------------------- snapshots
+    def snap(self, kind: str, phase: str, *, strategy: str = "", index: int = 0, repeat: int = 0,
+             rec=None, message: str = "", last_interval: float = 0.0) -> None:
+        kw: dict = {}
+        if rec is not None:
+            c = rec.counts()
+            elapsed = (time.perf_counter() - rec.t0) if rec.t0 else 0.0
+            lat = rec.summary()
+            kw = dict(done=c["ok"] + c["failed"], total=rec.total, ok=c["ok"], failed=c["failed"],
+                      retried=c["retried"], retries=c["retries"], throttled=c["throttled"],
+                      elapsed=elapsed, items_per_s=(c["ok"] / elapsed) if elapsed > 0 else 0.0,
+                      interval_items_per_s=last_interval,
+                      p50_ms=lat["p50"], p90_ms=lat["p90"], p99_ms=lat["p99"], p99_9_ms=lat["p99_9"],
+                      max_ms=lat["max"], mean_ms=lat["mean"], hist_delta=rec.take_snapshot_delta())
+        s = Snapshot(kind=kind, t=time.perf_counter() - self.t0, strategy=strategy, index=index,
+                     strategies=len(self.s.strategies), repeat=repeat, repeats=self.s.repeat,
+                     phase=phase, message=message, **kw)
+        self.emit("snap", s.to_dict())
+
+    # ----------------------------------------------------------------- tables
+    def prepare_table(self, admin, name: str, workload) -> tuple[bool, bool]:
+        """(created by us, fresh = holds only our items). Raises TableInUse."""
+        from ddbtui.dynamo.tables import create_table, delete_table, table_is_empty, table_status
+
+        status = table_status(admin, name)
+        if status is not None and name in self.ours:
+            delete_table(admin, name, wait=True)
+            status = None
+        if status is None:
+            create_table(admin, workload.table_spec(name), wait=True)
+            self.ours.add(name)
+            return True, True
+        if table_is_empty(admin, name):
+            return False, True
+        if not self.s.force:
+            raise TableInUse(f"table {name} already exists and is not empty; ddbtui bench did not create it. "
+                             f"Pass --force to write into it anyway, or choose another --table.")
+        return False, False
+
+    # -------------------------------------------------------------------- run
+    def run(self) -> dict:
+        from ddbtui.bench import results
+        from ddbtui.bench.workload import Workload
+
+        proxy = None
+        if self.s.proxy_url:
+            proxy = {"url_host": self.conn.host, "config": self.s.proxy_config}
+        doc = results.new_document(self.s.to_dict(), results.target_info(self.admin_conn, proxy))
+        run_id = doc["id"]
+        try:
+            workload = Workload(self.s.workload, self.s.seed, self.s.item_bytes)
+            self.snap("phase", "items", message=f"generating {self.s.items:,} {self.s.workload} items")
+            items: list[dict] = []
+            step = 2000
+            for start in range(0, self.s.items, step):
+                if self.stop.is_set():
+                    break
+                items.extend(workload.ddb_items(min(step, self.s.items - start), start))
+            from ddbtui.dynamo.clients import new_client
+
+            admin = new_client(self.admin_conn, retry_mode="standard", max_attempts=5)
+            for si, name in enumerate(self.s.strategies):
+                for rep in range(1, self.s.repeat + 1):
+                    if self.stop.is_set():
+                        break
+                    table = self.s.table or f"ddbtui-bench-{run_id}-{name}-{rep}"
+                    run = self.run_one(admin, workload, items, name, si, rep, table)
+                    doc["runs"].append(run)
+                    self.emit("run", run)
+        except Exception as e:
+            from ddbtui.dynamo.errors import explain
+
+            msg = str(e) if isinstance(e, (TableInUse, ValueError)) else explain(e)
+            results.finish(doc, complete=False, error=msg)
+            self.snap("done", "finished", message=msg)
+            return doc
+        complete = not self.stop.is_set() and all(r["complete"] for r in doc["runs"])
+        results.finish(doc, complete=complete)
+        self.snap("done", "finished" if complete else "cancelled")
+        return doc
+
+    def run_one(self, admin, workload, items, name, si, rep, table) -> dict:
+        from ddbtui.bench import strategies
+        from ddbtui.bench.recorder import Recorder
+        from ddbtui.bench.strategies.base import StrategyContext, cpu_seconds
+        from ddbtui.dynamo.errors import explain
+        from ddbtui.dynamo.tables import count_items, delete_table
+
+        ids = dict(strategy=name, index=si, repeat=rep)
+        self.snap("phase", "setup", message=f"creating table {table}", **ids)
+        created, fresh = self.prepare_table(admin, table, workload)
+        if self.s.proxy_url:
+            _proxy_reset(self.s.proxy_url)
+        rec = Recorder(len(items))
+        ctx = StrategyContext(conn=self.conn, table=table, items=items, concurrency=self.s.concurrency,
+                              recorder=rec, stop=self.stop, retry_mode=self.s.retry_mode,
+                              max_attempts=self.s.max_attempts, processes=self.s.processes)
+        fn = strategies.get(name)
+        done_ev = threading.Event()
+
+        def reporter():
+            last_ok, last_t = 0, time.perf_counter()
+            while not done_ev.wait(SNAPSHOT_EVERY):
+                if rec.t0 is None:
+                    continue
+                now = time.perf_counter()
+                ok = rec.ok
+                rate = (ok - last_ok) / (now - last_t) if now > last_t else 0.0
+                last_ok, last_t = ok, now
+                self.snap("progress", "writing", rec=rec, last_interval=rate, **ids)
+
+        rep_thread = threading.Thread(target=reporter, name="bench-reporter", daemon=True)
+        rep_thread.start()
+        error = None
+        try:
+            fn(ctx)
+        except Exception as e:
+            error = explain(e)
+            if not self.stop.is_set():
+                rec.fail_items(len(items) - rec.done, type(e).__name__, error)
+        t_end = time.perf_counter()
+        cpu_end = cpu_seconds()
+        done_ev.set()
+        rep_thread.join()
+        cancelled = self.stop.is_set()
+        self.snap("progress", "cancelled" if cancelled else "writing", rec=rec, **ids)
+        proxy_stats = _proxy_stats(self.s.proxy_url) if self.s.proxy_url else None
+
+        wall = (t_end - ctx.t_begin) if ctx.t_begin else None
+        cpu = ((cpu_end - ctx.cpu_begin) + ctx.child_cpu) if ctx.cpu_begin is not None else None
+        c = rec.counts()
+        attempted = c["ok"] + c["failed"]
+        verified = lost = missing = None
+        verification = "skipped (cancelled)" if cancelled else "scan-count"
+        if not cancelled:
+            self.snap("phase", "verifying", message=f"counting items in {table}", **ids)
+            try:
+                if fresh:
+                    verified = count_items(admin, table)
+                else:
+                    verification = "key-lookup"
+                    verified = _count_keys(admin, table, [workload.key_of(it) for it in items])
+                lost = max(0, c["ok"] - verified)
+                missing = max(0, len(items) - verified)
+            except Exception as e:
+                verification = f"failed: {explain(e)}"
+        if created and not self.s.keep_table:
+            self.snap("phase", "cleanup", message=f"deleting table {table}", **ids)
+            try:
+                delete_table(admin, table, wait=bool(self.s.table) and not cancelled)
+                self.ours.discard(table)
+            except Exception:
+                pass
+        lat = rec.summary()
+        from ddbtui.bench.stats import encode_histogram
+
+        run = {
+            "strategy": name, "repeat": rep, "complete": not cancelled and error is None,
+            "table": table, "table_created": created, "table_kept": created and self.s.keep_table,
+            "concurrency": ctx.used_concurrency or self.s.concurrency,
+            "items": len(items), "attempted": attempted, **c,
+            "wall_s": wall, "items_per_s": (c["ok"] / wall) if wall else None,
+            "cpu_s": cpu, "cpu_us_per_item": (cpu / attempted * 1e6) if cpu is not None and attempted else None,
+            "latency_ms": lat, "latency_sum_us": rec.sum_us, "latency_sumsq_us": rec.sumsq_us,
+            "histogram": encode_histogram(rec.hist),
+            "throughput": {"interval_s": rec.interval, "items_per_s": rec.throughput_series()},
+            "verification": verification, "verified": verified, "lost": lost, "missing": missing,
+            "errors": dict(rec.errors), "first_error": rec.first_error, "error": error,
+            "notes": ctx.notes, "proxy": proxy_stats,
+        }
+        self.snap("run", "cancelled" if cancelled else "finished", rec=None, **ids,
+                  message=error or "")
+        return run
+
+
+def _count_keys(client, table: str, keys: list[dict]) -> int:
+    """How many of these keys exist (BatchGetItem, 100 at a time, keys only)."""
+    found = 0
+    key_name = next(iter(keys[0])) if keys else None
+    for i in range(0, len(keys), 100):
+        pending = {table: {"Keys": keys[i:i + 100], "ProjectionExpression": "#k",
+                           "ExpressionAttributeNames": {"#k": key_name}}}
+        tries = 0
+        while pending:
+            r = client.batch_get_item(RequestItems=pending)
+            found += len(r.get("Responses", {}).get(table, []))
+            pending = r.get("UnprocessedKeys") or {}
+            tries += 1
+            if pending:
+                time.sleep(min(1.0, 0.05 * 2 ** tries))
+    return found
+
+
+def _proxy_reset(url: str) -> None:
+    try:
+        from ddbtui.local.proxy import reset_stats
+
+        reset_stats(url)
+    except Exception:
+        pass
+
+
+def _proxy_stats(url: str) -> dict | None:
+    try:
+        from ddbtui.local.proxy import fetch_stats
+
+        st = fetch_stats(url)
+    except Exception:
+        return None
+    return {k: st.get(k) for k in ("requests", "forwarded", "injected", "injected_total", "unprocessed_items")}
+
+
+def run_benchmark(settings: Settings, conn: Connection, *, emit: Callable[[str, object], None] | None = None,
+                  stop: threading.Event | None = None, admin_conn: Connection | None = None) -> dict:
+    """Run in this process; returns the result document."""
+    return _Engine(settings, conn, emit or (lambda kind, payload: None), stop or threading.Event(),
+                   admin_conn).run()
+
+
+# ================================================================ engine process
+def _engine_main(settings_d: dict, conn_d: dict, admin_d: dict | None, q, cancel_ev) -> None:
+    from ddbtui.bench.proc import child_setup
+
+    stop = threading.Event()
+    child_setup(stop.set)
+
+    def bridge():
+        while not stop.is_set():
+            if cancel_ev.wait(0.05):
+                stop.set()
+
+    threading.Thread(target=bridge, name="cancel-bridge", daemon=True).start()
+    try:
+        doc = run_benchmark(Settings(**settings_d), Connection.from_dict(conn_d),
+                            emit=lambda kind, payload: q.put((kind, payload)), stop=stop,
+                            admin_conn=Connection.from_dict(admin_d) if admin_d else None)
+        q.put(("result", doc))
+    except BaseException as e:  # noqa: BLE001 - report, never a silent death
+        q.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
+    finally:
+        stop.set()
+        q.close()
+        q.join_thread()
+
+
+class RunHandle:
+    def __init__(self, process, q, cancel_ev, settings: Settings, conn: Connection):
+        self._p = process
+        self._q = q
+        self._cancel = cancel_ev
+        self.settings = settings
+        self.connection = conn
+        self._pending: list[Snapshot] = []
+        self.latest: Snapshot | None = None
+        self.runs: list[dict] = []
+        self.result: dict | None = None
+        self.error: str | None = None
+        self.cancelled = False
+        self._cancel_at: float | None = None
+        self._finished = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._p.pid
+
+    @property
+    def done(self) -> bool:
+        if not self._finished:
+            self._drain()
+            if not self._finished and not self._p.is_alive():
+                self._drain()
+                self._finalize()
+        return self._finished
+
+    def _drain(self, timeout: float | None = None) -> None:
+        first = True
+        while True:
+            try:
+                if first and timeout:
+                    msg = self._q.get(timeout=timeout)
+                else:
+                    msg = self._q.get_nowait()
+            except (queue_mod.Empty, EOFError, OSError):
+                return
+            first = False
+            kind = msg[0]
+            if kind == "snap":
+                s = Snapshot.from_dict(msg[1])
+                self._pending.append(s)
+                self.latest = s
+            elif kind == "run":
+                self.runs.append(msg[1])
+            elif kind == "result":
+                self.result = msg[1]
+                self._finalize()
+            elif kind == "error":
+                self.error = msg[1]
+                self._finalize()
+
+    def poll(self) -> list[Snapshot]:
+        """Snapshots received since the last poll (non-blocking)."""
+        self._drain()
+        out, self._pending = self._pending, []
+        return out
+
+    def cancel(self) -> None:
+        if not self.cancelled:
+            self.cancelled = True
+            self._cancel_at = time.monotonic()
+            self._cancel.set()
+
+    def _finalize(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self.result is None:
+            # the engine died or was killed: build what we know
+            from ddbtui.bench import results
+
+            doc = results.new_document(self.settings.to_dict(), results.target_info(self.connection))
+            doc["runs"] = list(self.runs)
+            results.finish(doc, complete=False, error=self.error or (
+                "cancelled" if self.cancelled else "the benchmark engine process ended unexpectedly"))
+            self.result = doc
+        elif self.cancelled and self.result.get("complete"):
+            self.result["complete"] = False
+
+    def join(self, timeout: float | None = None) -> dict | None:
+        """Wait for the result (None if `timeout` passed first)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._finished:
+            self._drain(timeout=0.05)
+            if self._finished:
+                break
+            if not self._p.is_alive():
+                self._drain()
+                self._finalize()
+                break
+            if self._cancel_at is not None and time.monotonic() - self._cancel_at > CANCEL_GRACE + 0.5:
+                self.kill()
+                self._drain()
+                self._finalize()
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+        self._p.join(1.0)
+        if self._p.is_alive():
+            self.kill()
+        return self.result
+
+    def kill(self) -> None:
+        """Stop the engine process and everything below it now."""
+        from ddbtui.bench.proc import reap_children
+
+        if self._p.pid is not None:
+            reap_children(self._p.pid, timeout=0.5)
+        if self._p.is_alive():
+            self._p.terminate()
+            self._p.join(0.5)
+        if self._p.is_alive():
+            self._p.kill()
+            self._p.join(0.5)
+
+
+def start_run(settings: Settings, conn: Connection, *, admin_conn: Connection | None = None) -> RunHandle:
+    """Start the engine process; returns at once. `admin_conn`: the target itself when `conn`
+    goes through a fault proxy (tables are created and verified directly)."""
+    settings.validate()
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue()
+    cancel_ev = ctx.Event()
+    p = ctx.Process(target=_engine_main, name="ddbtui-bench-engine",
+                    args=(asdict(settings), conn.to_dict(), admin_conn.to_dict() if admin_conn else None,
+                          q, cancel_ev), daemon=False)
+    p.start()
+    return RunHandle(p, q, cancel_ev, settings, admin_conn or conn)

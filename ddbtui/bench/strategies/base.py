@@ -1,0 +1,153 @@
+"""What every strategy gets (`StrategyContext`) and shared helpers for boto3 and raw calls.
+
+A strategy is a function `run(ctx: StrategyContext) -> None` that writes `ctx.items` (DynamoDB
+JSON, generated before the run) to `ctx.table`. It does its setup (clients, sessions, pools,
+worker processes), then calls `ctx.begin()` — the measured window (wall clock and client CPU)
+starts there — and returns when every item is written or given up on, or soon after
+`ctx.stop` is set (cancel). Each request goes to `ctx.recorder.record(...)`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddbtui.bench.recorder import Recorder
+from ddbtui.config import Connection
+
+RETRY_MODES = ("none", "standard", "adaptive", "legacy")
+# Attempts in all for the raw client, matching botocore's defaults per mode
+# (standard/adaptive: 3; legacy: DynamoDB's 10).
+RAW_ATTEMPTS = {"none": 1, "standard": 3, "adaptive": 3, "legacy": 10}
+
+
+def cpu_seconds() -> float:
+    """user + sys CPU of this process (all its threads)."""
+    t = os.times()
+    return t.user + t.system
+
+
+@dataclass
+class StrategyContext:
+    conn: Connection
+    table: str
+    items: list[dict]
+    concurrency: int
+    recorder: Recorder
+    stop: threading.Event = field(default_factory=threading.Event)
+    retry_mode: str = "standard"
+    max_attempts: int | None = None
+    processes: int = 0  # 0: one per CPU core (processes strategy)
+    # filled in by begin() / the strategy
+    t_begin: float | None = None
+    cpu_begin: float | None = None
+    child_cpu: float = 0.0  # CPU reported by worker processes for their measured window
+    used_concurrency: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def begin(self) -> None:
+        """Setup is done: start the clock and the CPU meter."""
+        self.cpu_begin = cpu_seconds()
+        self.t_begin = time.perf_counter()
+        self.recorder.start(self.t_begin)
+
+    def botocore_kwargs(self, pool: int | None = None) -> dict[str, Any]:
+        return {"max_pool_connections": max(pool or self.concurrency, 1),
+                "retry_mode": self.retry_mode, "max_attempts": self.max_attempts}
+
+    def raw_attempts(self) -> int:
+        return self.max_attempts or RAW_ATTEMPTS.get(self.retry_mode, 3)
+
+
+# ------------------------------------------------------------------------ boto3
+def instrument(client, recorder: Recorder) -> None:
+    """Count every attempt's throttle / 5xx / connection error, even those botocore retries.
+
+    `needs-retry` fires after each attempt; extra handlers returning None do not change
+    botocore's decision.
+    """
+    from ddbtui.dynamo.errors import is_throttle_code
+
+    def on_attempt(response=None, caught_exception=None, **_):
+        if caught_exception is not None:
+            recorder.add(conn_errors=1)
+            return None
+        if response is None:
+            return None
+        http, parsed = response
+        code = (parsed or {}).get("Error", {}).get("Code")
+        if code and is_throttle_code(code):
+            recorder.add(throttled=1)
+        elif getattr(http, "status_code", 200) >= 500:
+            recorder.add(server_errors=1)
+        return None
+
+    client.meta.events.register("needs-retry.dynamodb", on_attempt)
+
+
+def error_parts(exc: BaseException) -> tuple[str, str, int]:
+    """(code, message, retry attempts) of a botocore or raw-client exception."""
+    from ddbtui.dynamo.errors import error_code
+
+    code = error_code(exc) or type(exc).__name__
+    resp = getattr(exc, "response", None)
+    retries = 0
+    if isinstance(resp, dict):
+        retries = int(resp.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
+    msg = str(exc)
+    return code, msg[:300], retries
+
+
+def boto3_put(client, table: str, item: dict, rec: Recorder) -> bool:
+    t = time.perf_counter()
+    try:
+        r = client.put_item(TableName=table, Item=item)
+    except Exception as e:
+        code, msg, retries = error_parts(e)
+        rec.record(time.perf_counter() - t, ok=0, failed=1, retries=retries, error=code, message=msg)
+        return False
+    rec.record(time.perf_counter() - t, retries=int(r["ResponseMetadata"].get("RetryAttempts", 0) or 0))
+    return True
+
+
+# -------------------------------------------------------------------------- raw
+def raw_client(conn: Connection, concurrency: int, attempts: int):
+    from ddbtui.dynamo.raw import RawDynamoClient
+
+    return RawDynamoClient.from_connection(conn, max_connections=max(concurrency, 1), max_attempts=attempts)
+
+
+async def raw_put(client, table: str, item: dict, rec: Recorder) -> bool:
+    from ddbtui.dynamo.raw import CallInfo
+
+    info = CallInfo()
+    t = time.perf_counter()
+    try:
+        await client.put_item(table, item, info=info)
+    except Exception as e:
+        code = getattr(e, "code", None) or type(e).__name__
+        rec.record(time.perf_counter() - t, ok=0, failed=1, retries=info.retries,
+                   throttles=info.throttles, server_errors=info.server_errors,
+                   conn_errors=info.conn_errors, error=code, message=str(e)[:300])
+        return False
+    rec.record(time.perf_counter() - t, retries=info.retries, throttles=info.throttles,
+               server_errors=info.server_errors, conn_errors=info.conn_errors)
+    return True
+
+
+async def raw_workers(ctx_items: list[dict], concurrency: int, stop: threading.Event, one) -> None:
+    """`concurrency` coroutines pulling items from a shared iterator until done or stopped."""
+    import asyncio
+
+    it = iter(ctx_items)
+
+    async def worker():
+        for item in it:
+            if stop.is_set():
+                return
+            await one(item)
+
+    await asyncio.gather(*(worker() for _ in range(max(concurrency, 1))))

@@ -1,0 +1,188 @@
+"""DdbApp: the Textual application.
+
+Start-up order (see cli.cmd_tui): the local engine child is already launched; the first
+frame is drawn at once with the tables screen saying the engine is starting, and a thread
+worker waits for the engine (`engine.wait_ready()`), then switches the connection to its
+endpoint and the tables screen loads. Nothing here imports boto3 before the first frame.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ddbtui.ui.messages import EngineFailed, EngineReady, KeyHintResolved
+
+
+def _bench_screen() -> Screen:
+    from ddbtui.ui.screens.bench import BenchScreen
+
+    return BenchScreen()
+
+
+class DdbApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "ddbtui"
+    SCREENS = {"bench": _bench_screen}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+b", "benchmark", "Benchmark", show=False),
+    ]
+
+    connection = var(None, init=False)  # ddbtui.config.Connection
+    key_hint = var("", init=False)  # access key id / "local" (never the secret)
+    engine_state = var("ready", init=False)  # starting | ready | failed
+    engine_note = var("", init=False)
+    ready = var(False, init=False)  # the connection can be used
+
+    def __init__(self, connection=None, engine=None, read_only: bool = False, **kw: Any) -> None:
+        super().__init__(**kw)
+        if connection is None:
+            from ddbtui.config import Connection
+
+            connection = Connection(local_credentials=True)
+        self.set_reactive(DdbApp.connection, connection)
+        self.engine = engine
+        self.read_only = bool(read_only)
+        if engine is not None:
+            self.set_reactive(DdbApp.engine_state, "starting")
+            self.set_reactive(DdbApp.engine_note, f"starting {engine.chosen or 'the local engine'}…")
+
+    # ------------------------------------------------------------------ start-up
+    def get_default_screen(self) -> Screen:
+        from ddbtui.ui.screens.tables import TablesScreen
+
+        return TablesScreen()
+
+    def on_mount(self) -> None:
+        if self.engine is not None:
+            self.wait_for_engine()
+        else:
+            self.ready = True
+            self.resolve_key_hint()
+
+    @work(group="engine", thread=True, exit_on_error=False)
+    def wait_for_engine(self) -> None:
+        eng = self.engine
+        try:
+            eng.wait_ready()
+        except Exception as e:  # EngineError: str(e) names the log file
+            self.post_message(EngineFailed(str(e)))
+            return
+        conn = self.connection.with_endpoint(eng.endpoint_url, engine=eng.chosen)
+        note = eng.describe()
+        if eng.fallback_reason:
+            note = f"{note} — using moto because {eng.fallback_reason}"
+        self.post_message(EngineReady(conn, note))
+
+    def on_engine_ready(self, msg: EngineReady) -> None:
+        self.connection = msg.connection
+        self.engine_note = msg.note
+        self.engine_state = "ready"
+        self.ready = True
+        if self.engine is not None and self.engine.chosen == "moto":
+            self.notify(msg.note, title="Local engine", severity="warning", timeout=10, markup=False)
+        self.resolve_key_hint()
+
+    def on_engine_failed(self, msg: EngineFailed) -> None:
+        self.engine_state = "failed"
+        self.engine_note = f"The local engine did not start: {msg.message}"
+        self.notify(msg.message, title="Local engine failed", severity="error", timeout=30, markup=False)
+
+    @work(group="key-hint", thread=True, exit_on_error=False)
+    def resolve_key_hint(self) -> None:
+        from ddbtui.dynamo.clients import access_key_hint
+
+        self.post_message(KeyHintResolved(access_key_hint(self.connection)))
+
+    def on_key_hint_resolved(self, msg: KeyHintResolved) -> None:
+        self.key_hint = msg.hint
+
+    # ------------------------------------------------------------------ services
+    def client(self):
+        """The cached boto3 client for the current connection. Call from thread workers."""
+        from ddbtui.dynamo.clients import client_for
+
+        if not self.ready:
+            from ddbtui.dynamo.errors import DdbError
+
+            raise DdbError("the local engine is still starting: try again in a moment")
+        return client_for(self.connection)
+
+    def report_error(self, error: BaseException | None, *, title: str = "") -> None:
+        """The one place worker errors become a notification (never a crash)."""
+        from ddbtui.dynamo.errors import explain
+
+        if error is None:
+            return
+        conn = self.connection
+        text = explain(error, endpoint=getattr(conn, "endpoint_url", None),
+                       region=getattr(conn, "region", None))
+        self.log.error(f"worker error: {error!r}")
+        self.notify(text, title=title, severity="error", timeout=10, markup=False)
+
+    def refuse_write(self, what: str = "change data") -> bool:
+        """In read-only mode: say so and return True (the caller stops)."""
+        if not self.read_only:
+            return False
+        self.notify(f"Read-only mode: cannot {what.lower()}. Restart without --read-only to make changes.",
+                    title="Read-only", severity="warning", markup=False)
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_error(event.worker.error)
+
+    # ------------------------------------------------------------------ commands
+    def action_benchmark(self) -> None:
+        """Open the benchmark screen (registered as "bench")."""
+        self.push_screen("bench")
+
+    def open_table(self, name: str) -> None:
+        from ddbtui.ui.screens.items import ItemsScreen
+
+        self.push_screen(ItemsScreen(name))
+
+    def _tables_screen(self):
+        from ddbtui.ui.screens.tables import TablesScreen
+
+        for s in self.screen_stack:
+            if isinstance(s, TablesScreen):
+                return s
+        return None
+
+    def _create_table_command(self) -> None:
+        ts = self._tables_screen()
+        if ts is None:
+            return
+        while self.screen is not ts and len(self.screen_stack) > 1:
+            self.pop_screen()
+        ts.action_create_table()
+
+    def _open_table_prompt(self) -> None:
+        ts = self._tables_screen()
+        if ts is None:
+            return
+        while self.screen is not ts and len(self.screen_stack) > 1:
+            self.pop_screen()
+        ts.action_focus_filter()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        ts = self._tables_screen()
+        yield SystemCommand("Open table…", "Filter the tables list and press enter on one",
+                            self._open_table_prompt)
+        for name in (ts.table_names if ts is not None else [])[:200]:
+            yield SystemCommand(f"Open table {name}", f"Browse the items of {name}",
+                                partial(self.open_table, name))
+        if not self.read_only:
+            yield SystemCommand("Create table", "Open the create-table form", self._create_table_command)
+        yield SystemCommand("Run benchmark", "Write-concurrency benchmarks", self.action_benchmark)
+        yield SystemCommand("Switch theme", "Change the colour theme", self.action_change_theme)
+        yield from super().get_system_commands(screen)

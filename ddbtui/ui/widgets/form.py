@@ -1,0 +1,86 @@
+"""Small form helpers: a labelled field with an inline error line under it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+
+class FieldError(Static):
+    """The inline message under a field; hidden while empty."""
+
+    DEFAULT_CSS = """
+    FieldError {
+        color: $text-error;
+        height: auto;
+        display: none;
+        padding: 0 1;
+    }
+    FieldError.-shown { display: block; }
+    """
+
+    _message = ""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", markup=False, id=id, classes=classes)
+
+    def show(self, message: str | None) -> None:
+        self._message = message or ""
+        self.update(self._message)
+        self.set_class(bool(message), "-shown")
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+
+class Field(Vertical):
+    """Label, the input widget(s), and a FieldError with id `err-<name>`."""
+
+    DEFAULT_CSS = """
+    Field {
+        height: auto;
+        width: 1fr;
+        margin: 0 1 0 0;
+    }
+    Field > Label { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, label: str, *widgets: Widget, name: str, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id or f"field-{name}", classes=classes)
+        self._label = label
+        self._widgets = widgets
+        self.field_name = name
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._label)
+        yield from self._widgets
+        yield FieldError(id=f"err-{self.field_name}")
+
+
+class FormMixin:
+    """For screens with FieldErrors: show one error, clear them all."""
+
+    def clear_errors(self) -> None:
+        for e in self.query(FieldError):  # type: ignore[attr-defined]
+            e.show(None)
+
+    def show_field_error(self, field: str | None, message: str, *, fallback: str = "form") -> bool:
+        """Show `message` under `field` (or the fallback error line). Returns True if the
+        field had its own error line."""
+        self.clear_errors()
+        target = None
+        if field:
+            found = self.query(f"#err-{field}")  # type: ignore[attr-defined]
+            target = found.first() if found else None
+        own = target is not None
+        if target is None:
+            target = self.query_one(f"#err-{fallback}", FieldError)  # type: ignore[attr-defined]
+        target.show(message)
+        return own
+
+    def error_text(self, field: str) -> str:
+        return self.query_one(f"#err-{field}", FieldError).message  # type: ignore[attr-defined]
