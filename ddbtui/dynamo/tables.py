@@ -237,6 +237,7 @@ class TableInfo:
     tags: dict[str, str]
     stream: dict | None
     raw: dict  # {"Table": ..., "TimeToLiveDescription": ..., "Tags": [...]}
+    tags_note: str | None = None  # why tags could not be read (DynamoDB Local has no tagging)
 
     @property
     def key_names(self) -> list[str]:
@@ -265,6 +266,7 @@ def describe_table(client, name: str) -> TableInfo:
         ttl = {}
     tags: dict[str, str] = {}
     raw_tags: list[dict] = []
+    tags_note = None
     arn = t.get("TableArn", "")
     if arn:
         kw: dict[str, Any] = {"ResourceArn": arn}
@@ -275,8 +277,13 @@ def describe_table(client, name: str) -> TableInfo:
                 if not r.get("NextToken"):
                     break
                 kw["NextToken"] = r["NextToken"]
-        except Exception:
-            pass
+        except Exception as e:
+            code = error_code(e)
+            if code == "UnknownOperationException":
+                tags_note = "this engine does not support tags (DynamoDB Local ignores them)"
+            else:
+                from ddbtui.dynamo.errors import explain
+                tags_note = f"tags could not be read: {explain(e)}"
         tags = {x["Key"]: x["Value"] for x in raw_tags}
     billing = (t.get("BillingModeSummary") or {}).get("BillingMode")
     pt = t.get("ProvisionedThroughput") or {}
@@ -291,7 +298,7 @@ def describe_table(client, name: str) -> TableInfo:
         created=t.get("CreationDateTime"), gsis=t.get("GlobalSecondaryIndexes", []),
         lsis=t.get("LocalSecondaryIndexes", []), ttl=ttl, tags=tags,
         stream=t.get("StreamSpecification"),
-        raw={"Table": t, "TimeToLiveDescription": ttl, "Tags": raw_tags})
+        raw={"Table": t, "TimeToLiveDescription": ttl, "Tags": raw_tags}, tags_note=tags_note)
 
 
 def index_keys(info: TableInfo, index: str | None) -> tuple[KeySpec, KeySpec | None]:

@@ -631,10 +631,7 @@ class ProxyThread:
         return self.proxy.stats()
 
     def reset(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self.proxy.reset)
-        else:
-            self.proxy.reset()
+        self.proxy.reset()  # thread-safe: counters and generators are swapped under a lock
 
     def start(self, timeout: float = 10.0) -> "ProxyThread":
         """Start; returns once the proxy is listening."""

@@ -7,6 +7,8 @@ with a boto3 client whose retries are off, so every injected fault is seen as it
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -316,3 +318,28 @@ async def test_async_api_and_unreachable_target():
         out = await asyncio.to_thread(_outcome, lambda: via.list_tables())
         assert out == "TargetUnreachable"
         assert proxy.stats()["upstream_errors"] == 1
+
+
+def test_module_runs_as_a_process_and_serves_stats(conn, client, table):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ddbtui.local.proxy", "--target", conn.endpoint_url,
+                             "--port", str(port), "--throttle-rate", "1", "--fault-ops", "PutItem"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+        assert f"listening on {url}" in line and "throttle 1" in line
+        via = _client(url)
+        assert _outcome(lambda: _put(via, table, "p")) == "ProvisionedThroughputExceededException"
+        assert _outcome(lambda: via.get_item(TableName=table, Key={"user_id": {"S": "p"}})) == "ok"
+        st = fetch_stats(url)
+        assert st["injected"]["throttle"] == 1 and st["by_op"] == {"GetItem": 1}
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0  # SIGTERM is a clean stop
+
+
+def test_bad_rate_on_command_line_is_one_sentence():
+    out = subprocess.run([sys.executable, "-m", "ddbtui.local.proxy", "--target", "http://127.0.0.1:1",
+                          "--throttle-rate", "0.8", "--drop-rate", "0.8"], capture_output=True, text=True)
+    assert out.returncode == 2 and "at most 1" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,541 @@
+"""Browse, query, edit and delete items; wallet actions for user_id tables; export.
+
+Paging: the first page is small (fast first paint), later pages are larger and load when the
+cursor or the scroll position nears the bottom, on `m`, or all of them on `A` (escape stops
+after the current page). Items live in a list (`self.items`, index = row key); each page adds
+only its own rows, so 100,000 items never re-render everything.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+from textual.worker import Worker
+
+from ddbtui.ui.messages import (
+    ItemsDeleted, ItemsPageLoaded, TableDescribed, WalletsChanged,
+)
+from ddbtui.ui.screens.base import DdbScreenMixin, guarded
+
+FIRST_PAGE = 100
+PAGE = 1000
+MAX_COLUMNS = 24
+CELL_MAX = 40
+NEAR_BOTTOM = 25  # rows/lines from the end that trigger the next page
+SEL_COL = "_sel"
+WALLET_ACTIONS = frozenset({"seed", "deposit", "withdraw", "transfer"})
+
+
+def _cell(value: Any) -> str:
+    from ddbtui.dynamo.codec import display
+
+    return escape(display(value, CELL_MAX))
+
+
+class ItemsScreen(DdbScreenMixin, Screen):
+    CSS_PATH = "items.tcss"
+    WRITE_ACTIONS = frozenset({"new_item", "delete_items"}) | WALLET_ACTIONS
+    BINDINGS = [
+        Binding("escape", "back_or_cancel", "Back"),
+        Binding("slash,q", "query", "Query"),
+        Binding("r", "reload", "Scan/reload"),
+        Binding("m", "load_more", "More"),
+        Binding("A", "load_all", "Load all"),
+        Binding("e", "edit", "Edit"),
+        *guarded(Binding("n", "new_item", "New")),
+        Binding("space", "toggle_select", "Select"),
+        *guarded(Binding("x,delete", "delete_items", "Delete")),
+        Binding("ctrl+e", "export", "Export"),
+        Binding("i", "describe", "Describe", show=False),
+        *guarded(Binding("s", "seed", "Seed"), Binding("p", "deposit", "Deposit"),
+                 Binding("w", "withdraw", "Withdraw"), Binding("t", "transfer", "Transfer")),
+    ]
+
+    def __init__(self, table: str) -> None:
+        super().__init__()
+        self.table_name = table
+        self.info = None
+        self.key_names: list[str] = []
+        self.is_wallet = False
+        self.items: list[dict | None] = []
+        self.live = 0  # items not deleted
+        self.selected: set[int] = set()
+        self.columns: list[str] = []
+        self.query_spec = None  # QuerySpec | None (None: scan the table)
+        self._key_index: dict[tuple, int] = {}
+        self._gen = 0
+        self._last_key: dict | None = None
+        self._has_more = False
+        self._loading = False
+        self._loading_all = False
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        from ddbtui.ui.widgets.target_bar import TargetBar
+
+        yield TargetBar()
+        yield Label(f"Items in {self.table_name}", id="items-title", classes="title", markup=False)
+        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield Static("Loading…", id="items-status", classes="status-line", markup=False)
+        yield Footer()
+
+    @property
+    def data_table(self) -> DataTable:
+        return self.query_one("#items", DataTable)
+
+    def on_mount(self) -> None:
+        table = self.data_table
+        table.focus()
+        self.watch(table, "scroll_y", self._scrolled, init=False)
+        self.start_load(describe=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WALLET_ACTIONS and not self.is_wallet:
+            return False
+        return super().check_action(action, parameters)
+
+    # ------------------------------------------------------------------ loading
+    def start_load(self, *, describe: bool = False) -> None:
+        """Forget what is shown and read the first page of the current source."""
+        self._cancel.set()  # a running load-all stops after its page (its pages are ignored)
+        self._cancel = threading.Event()
+        self._gen += 1
+        self.items = []
+        self.live = 0
+        self.selected = set()
+        self._key_index = {}
+        self._last_key = None
+        self._has_more = False
+        self._loading = True
+        self._loading_all = False
+        table = self.data_table
+        table.clear(columns=True)
+        self.columns = []
+        self._update_status()
+        self.fetch(self._gen, None, FIRST_PAGE, describe=describe, spec=self.query_spec)
+
+    @work(group="items-load", thread=True, exit_on_error=False)
+    def fetch(self, gen: int, start_key: dict | None, limit: int, *, describe: bool = False,
+              spec=None, all_pages: bool = False, cancel: threading.Event | None = None) -> None:
+        from ddbtui.dynamo import items as it
+        from ddbtui.dynamo.tables import describe_table
+
+        client = self.app.client()
+        if describe:
+            self.post_message(TableDescribed(describe_table(client, self.table_name)))
+        pages = 0
+        while True:
+            if spec is not None and spec.is_query:
+                page = it.query_page(client, self.table_name, pk_name=spec.pk_name, pk_value=spec.pk_value,
+                                     sk_name=spec.sk_name, sk_op=spec.sk_op, sk_values=spec.sk_values,
+                                     index=spec.index, filter_expression=spec.filter_expression,
+                                     names=spec.names or None, values=spec.values or None,
+                                     limit=limit, start_key=start_key)
+            else:
+                page = it.scan_page(client, self.table_name, limit=limit, start_key=start_key,
+                                    index=spec.index if spec else None,
+                                    filter_expression=spec.filter_expression if spec else None,
+                                    names=(spec.names or None) if spec else None,
+                                    values=(spec.values or None) if spec else None)
+            pages += 1
+            start_key = page.last_key
+            # a filter can return empty pages: keep reading until something shows (bounded)
+            more_for_first = not all_pages and not page.items and start_key is not None and pages < 50
+            stop = start_key is None or (cancel is not None and cancel.is_set()) or \
+                (not all_pages and not more_for_first)
+            self.post_message(ItemsPageLoaded(gen, page.items, start_key, page.scanned_count, final=stop))
+            if stop:
+                return
+
+    def on_table_described(self, msg: TableDescribed) -> None:
+        info = msg.info
+        self.info = info
+        self.key_names = info.key_names
+        self.is_wallet = info.partition_key.name == "user_id" and info.partition_key.type == "S"
+        keys = f"{info.partition_key.name} ({info.partition_key.type})"
+        if info.sort_key:
+            keys += f", {info.sort_key.name} ({info.sort_key.type})"
+        wallet = "  ·  wallet table: s seed, p deposit, w withdraw, t transfer" if self.is_wallet else ""
+        self.query_one("#items-title", Label).update(f"Items in {info.name}  ·  key {keys}{wallet}")
+        self.refresh_bindings()
+
+    def on_items_page_loaded(self, msg: ItemsPageLoaded) -> None:
+        if msg.generation != self._gen:
+            return
+        self._append(msg.items)
+        self._last_key = msg.last_key
+        self._has_more = msg.last_key is not None
+        if msg.final:
+            if self._loading_all and self._cancel.is_set() and self._has_more:
+                self.notify(f"Stopped loading: {self.live:,} items loaded.")
+            self._loading = False
+            self._loading_all = False
+        self._update_status()
+        if not self._loading:
+            self._maybe_load_more()
+
+    def _maybe_load_more(self) -> None:
+        """Load the next page when the view is near the bottom (or not even full)."""
+        if not self._has_more or self._loading:
+            return
+        table = self.data_table
+        near_scroll = table.max_scroll_y - table.scroll_y < NEAR_BOTTOM
+        near_cursor = table.row_count - table.cursor_row <= NEAR_BOTTOM
+        if near_scroll or near_cursor:
+            self.action_load_more()
+
+    def _scrolled(self, _y: float) -> None:
+        self._maybe_load_more()
+
+    @on(DataTable.RowHighlighted, "#items")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._maybe_load_more()
+
+    def action_load_more(self) -> None:
+        if self._loading:
+            return
+        if not self._has_more:
+            self.notify("Everything is loaded.")
+            return
+        self._loading = True
+        self._update_status()
+        self.fetch(self._gen, self._last_key, PAGE, spec=self.query_spec)
+
+    def action_load_all(self) -> None:
+        if self._loading_all:
+            return
+        if not self._has_more and not self._loading:
+            self.notify("Everything is loaded.")
+            return
+        if self._loading:
+            self.notify("A page is loading; press A again when it is done.")
+            return
+        self._loading = True
+        self._loading_all = True
+        self._update_status()
+        self.fetch(self._gen, self._last_key, PAGE, spec=self.query_spec, all_pages=True,
+                   cancel=self._cancel)
+
+    def action_back_or_cancel(self) -> None:
+        if self._loading_all:
+            self._cancel.set()
+            self.notify("Stopping after the current page…")
+            return
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.query_spec = None
+        self.start_load()
+
+    # ------------------------------------------------------------------ rows
+    def _ensure_columns(self, items: list[dict]) -> None:
+        table = self.data_table
+        first = not self.columns
+        if first:
+            table.add_column(" ", key=SEL_COL, width=1)
+        wanted = [k for k in self.key_names if k not in self.columns]
+        seen = set(self.columns) | set(wanted)
+        for item in items:
+            for k in item:
+                if k not in seen:
+                    seen.add(k)
+                    wanted.append(k)
+        for name in wanted:
+            if len(self.columns) >= MAX_COLUMNS:
+                break
+            sample = [len(_cell(i[name])) for i in items[:200] if name in i]
+            width = max([len(name), 4] + sample)
+            width = min(width, CELL_MAX)
+            default = "" if first else "[dim]·[/]"
+            table.add_column(escape(name), key=name, width=width, default=default)
+            self.columns.append(name)
+
+    def _row(self, idx: int, item: dict) -> list[str]:
+        mark = "[b]●[/]" if idx in self.selected else " "
+        return [mark] + [_cell(item[c]) if c in item else "[dim]·[/]" for c in self.columns]
+
+    def _key_of(self, item: dict) -> tuple:
+        return tuple(item.get(k) for k in self.key_names)
+
+    def _append(self, items: list[dict]) -> None:
+        if not items:
+            return
+        self._ensure_columns(items)
+        table = self.data_table
+        for item in items:
+            idx = len(self.items)
+            self.items.append(item)
+            self.live += 1
+            if self.key_names:
+                self._key_index[self._key_of(item)] = idx
+            table.add_row(*self._row(idx, item), key=str(idx))
+
+    def _replace(self, idx: int, item: dict) -> None:
+        self.items[idx] = item
+        self._ensure_columns([item])
+        table = self.data_table
+        cells = self._row(idx, item)
+        for col, value in zip([SEL_COL] + self.columns, cells):
+            table.update_cell(str(idx), col, value)
+
+    def _upsert(self, items: list[dict]) -> None:
+        new = []
+        for item in items:
+            idx = self._key_index.get(self._key_of(item))
+            if idx is not None and self.items[idx] is not None:
+                self._replace(idx, item)
+            else:
+                new.append(item)
+        if new:
+            self._append(new)
+        self._update_status()
+
+    def current_index(self) -> int | None:
+        table = self.data_table
+        if table.row_count == 0:
+            return None
+        try:
+            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except Exception:
+            return None
+        return int(key.value)
+
+    def current_item(self) -> dict | None:
+        idx = self.current_index()
+        return self.items[idx] if idx is not None else None
+
+    def _update_status(self) -> None:
+        n = self.live
+        if self._loading_all:
+            state = f"{n:,} items loaded · loading all… (escape stops)"
+        elif self._loading and n == 0:
+            state = "loading…"
+        else:
+            more = "more available" if self._has_more else "all loaded"
+            state = f"{n:,} items loaded ({more})" + (" · loading…" if self._loading else "")
+        if self.selected:
+            state += f" · {len(self.selected)} selected"
+        src = self.query_spec.describe() if self.query_spec else "scan"
+        self.query_one("#items-status", Static).update(f"{state}  ·  {src}")
+
+    @property
+    def status_text(self) -> str:
+        return str(self.query_one("#items-status", Static).render())
+
+    # ------------------------------------------------------------------ selection / delete
+    def action_toggle_select(self) -> None:
+        idx = self.current_index()
+        if idx is None:
+            return
+        if idx in self.selected:
+            self.selected.discard(idx)
+        else:
+            self.selected.add(idx)
+        self.data_table.update_cell(str(idx), SEL_COL, "[b]●[/]" if idx in self.selected else " ")
+        table = self.data_table
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self._update_status()
+
+    def action_delete_items(self) -> None:
+        if self.writes_refused("delete items"):
+            return
+        indexes = sorted(i for i in self.selected if self.items[i] is not None)
+        if not indexes:
+            idx = self.current_index()
+            if idx is None:
+                self.notify("No item selected.", severity="warning")
+                return
+            indexes = [idx]
+        n = len(indexes)
+        from ddbtui.ui.screens.confirm import ConfirmScreen
+
+        keys = [{k: self.items[i][k] for k in self.key_names} for i in indexes]
+        sample = ", ".join(" / ".join(_plain(v) for v in k.values()) for k in keys[:3])
+        more = f" and {n - 3} more" if n > 3 else ""
+        text = (f"Delete {n} item{'s' if n != 1 else ''} from {self.table_name}: {sample}{more}?\n"
+                f"This cannot be undone.")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.delete_items(indexes, keys)
+
+        self.app.push_screen(ConfirmScreen(f"Delete {n} item{'s' if n != 1 else ''}?", text,
+                                           confirm=f"Delete {n}"), confirmed)
+
+    @work(group="items-delete", thread=True, exit_on_error=False)
+    def delete_items(self, indexes: list[int], keys: list[dict]) -> None:
+        from ddbtui.dynamo.items import batch_delete
+
+        res = batch_delete(self.app.client(), self.table_name, keys)
+        self.post_message(ItemsDeleted(indexes, res.requests, res.resent_items))
+
+    def on_items_deleted(self, msg: ItemsDeleted) -> None:
+        table = self.data_table
+        for idx in msg.indexes:
+            item = self.items[idx]
+            if item is None:
+                continue
+            self.items[idx] = None
+            self.live -= 1
+            self._key_index.pop(self._key_of(item), None)
+            self.selected.discard(idx)
+            try:
+                table.remove_row(str(idx))
+            except Exception:
+                pass
+        n = len(msg.indexes)
+        self.notify(f"Deleted {n} item{'s' if n != 1 else ''} from {escape(self.table_name)}.")
+        self._update_status()
+
+    # ------------------------------------------------------------------ editor
+    @on(DataTable.RowSelected, "#items")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        idx = self.current_index()
+        if idx is None or self.items[idx] is None:
+            self.notify("No item selected.", severity="warning")
+            return
+        from ddbtui.ui.screens.editor import ItemEditorScreen
+
+        def saved(item: dict | None) -> None:
+            if item is not None:
+                self._replace(idx, item)
+                self.notify("Item saved.")
+
+        self.app.push_screen(ItemEditorScreen(self.table_name, self.items[idx], self.key_names,
+                                              read_only=self.app.read_only), saved)
+
+    def action_new_item(self) -> None:
+        if self.writes_refused("create an item"):
+            return
+        if self.info is None:
+            return
+        from ddbtui.ui.screens.editor import ItemEditorScreen
+
+        def saved(item: dict | None) -> None:
+            if item is not None:
+                self._upsert([item])
+                self.notify("Item created.")
+
+        key_types = {self.info.partition_key.name: self.info.partition_key.type}
+        if self.info.sort_key:
+            key_types[self.info.sort_key.name] = self.info.sort_key.type
+        self.app.push_screen(ItemEditorScreen(self.table_name, None, self.key_names, key_types=key_types),
+                             saved)
+
+    # ------------------------------------------------------------------ query / describe / export
+    def action_query(self) -> None:
+        if self.info is None:
+            self.notify("Still reading the table's keys…")
+            return
+        from ddbtui.ui.screens.query import QueryScreen
+
+        def run(spec) -> None:
+            if spec is not None:
+                self.query_spec = spec
+                self.start_load()
+
+        self.app.push_screen(QueryScreen(self.info, self.query_spec), run)
+
+    def action_describe(self) -> None:
+        from ddbtui.ui.screens.describe import DescribeScreen
+
+        self.app.push_screen(DescribeScreen(self.table_name))
+
+    def action_export(self) -> None:
+        items = [i for i in self.items if i is not None]
+        if not items:
+            self.notify("Nothing to export: no items loaded.", severity="warning")
+            return
+        from ddbtui.ui.screens.export import ExportScreen
+
+        def done(result) -> None:
+            if result is not None:
+                self.notify(f"Exported {result.count:,} items to {escape(str(result.path))}",
+                            title="Export", timeout=10)
+
+        what = self.query_spec.describe() if self.query_spec else "scan"
+        self.app.push_screen(ExportScreen(self.table_name, items, self.key_names, what,
+                                          more=self._has_more), done)
+
+    # ------------------------------------------------------------------ wallets
+    def _wallet_ok(self, what: str) -> bool:
+        if self.writes_refused(what):
+            return False
+        if not self.is_wallet:
+            self.notify("Wallet actions need a table whose partition key is user_id (S).", severity="warning")
+            return False
+        return True
+
+    def _current_user(self) -> str:
+        item = self.current_item()
+        return item.get("user_id", "") if item else ""
+
+    def action_seed(self) -> None:
+        if not self._wallet_ok("seed wallets"):
+            return
+        from ddbtui.ui.screens.wallet import SeedWalletsScreen
+
+        def done(count: int | None) -> None:
+            if count:
+                self.notify(f"Seeded {count:,} wallets.")
+                self.query_spec = None
+                self.start_load()
+
+        self.app.push_screen(SeedWalletsScreen(self.table_name), done)
+
+    def _wallets_changed(self, msg: WalletsChanged | None) -> None:
+        if msg is not None:
+            self._upsert(msg.items)
+            self.notify(msg.summary, markup=False)
+
+    def action_deposit(self) -> None:
+        if not self._wallet_ok("deposit"):
+            return
+        from ddbtui.ui.screens.wallet import WalletAmountScreen
+
+        self.app.push_screen(WalletAmountScreen(self.table_name, "deposit", self._current_user()),
+                             self._wallets_changed)
+
+    def action_withdraw(self) -> None:
+        if not self._wallet_ok("withdraw"):
+            return
+        from ddbtui.ui.screens.wallet import WalletAmountScreen
+
+        self.app.push_screen(WalletAmountScreen(self.table_name, "withdraw", self._current_user()),
+                             self._wallets_changed)
+
+    def action_transfer(self) -> None:
+        if not self._wallet_ok("transfer"):
+            return
+        from ddbtui.ui.screens.wallet import TransferScreen
+
+        src = self._current_user()
+        dst = ""
+        others = [i for i in sorted(self.selected) if self.items[i] is not None]
+        if len(others) >= 2:
+            src, dst = self.items[others[0]]["user_id"], self.items[others[1]]["user_id"]
+        self.app.push_screen(TransferScreen(self.table_name, src, dst), self._wallets_changed)
+
+    def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
+        if worker.group == "items-load":
+            self._loading = False
+            self._loading_all = False
+            self._update_status()
+        super().worker_failed(worker, error)
+
+
+def _plain(v: Any) -> str:
+    from ddbtui.dynamo.codec import display
+
+    return display(v, 30)
