@@ -21,6 +21,12 @@ from textual.worker import Worker, WorkerState
 from ddbtui.ui.messages import EngineFailed, EngineReady, KeyHintResolved
 
 
+def _tables_screen() -> Screen:
+    from ddbtui.ui.screens.tables import TablesScreen
+
+    return TablesScreen()
+
+
 def _bench_screen() -> Screen:
     from ddbtui.ui.screens.bench import BenchScreen
 
@@ -31,6 +37,9 @@ class DdbApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "ddbtui"
     SCREENS = {"bench": _bench_screen}
+    # a mode (not get_default_screen) so that the tables screen's CSS_PATH is loaded
+    MODES = {"tables": _tables_screen}
+    DEFAULT_MODE = "tables"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+b", "benchmark", "Benchmark", show=False),
@@ -56,11 +65,6 @@ class DdbApp(App):
             self.set_reactive(DdbApp.engine_note, f"starting {engine.chosen or 'the local engine'}…")
 
     # ------------------------------------------------------------------ start-up
-    def get_default_screen(self) -> Screen:
-        from ddbtui.ui.screens.tables import TablesScreen
-
-        return TablesScreen()
-
     def on_mount(self) -> None:
         if self.engine is not None:
             self.wait_for_engine()

@@ -30,4 +30,4 @@ class BenchScreen(Screen):
             "Press escape to go back.",
             id="bench-placeholder",
         )
-        yield Footer()
+        yield Footer(compact=True)

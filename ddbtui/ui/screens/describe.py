@@ -145,7 +145,7 @@ class DescribeScreen(DdbScreenMixin, Screen):
             yield Static("Loading…", id="describe-body")
         yield TextArea("", id="raw", read_only=True, show_line_numbers=True)
         yield Static("j: raw JSON  ·  r: refresh  ·  escape: back", classes="status-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#raw").display = False

@@ -30,7 +30,7 @@ _EMPTY = {"S": "", "N": "0", "B": ""}
 class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
     CSS_PATH = "editor.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+t", "toggle_mode", "DynamoDB/plain JSON", priority=True),
         Binding("t", "toggle_mode", "Toggle JSON", show=False),
@@ -46,6 +46,7 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
         self.read_only = read_only
         self.mode = "ddb"
         self._template = original  # type template for plain JSON (sets, binary)
+        self._escape_at = 0.0
 
     @property
     def is_new(self) -> bool:
@@ -71,11 +72,16 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
 
     def _initial_text(self) -> str:
         if self.original is not None:
-            return codec.item_to_ddb_json(self.original)
+            return codec.item_to_ddb_json(self.keys_first(self.original))
         import json
 
         return json.dumps({k: {self.key_types.get(k, "S"): _EMPTY[self.key_types.get(k, "S")]}
                            for k in self.key_names}, indent=2)
+
+    def keys_first(self, item: dict) -> dict:
+        """The same item with its key attributes first (easier to read and to spot)."""
+        return {**{k: item[k] for k in self.key_names if k in item},
+                **{k: v for k, v in item.items() if k not in self.key_names}}
 
     def on_mount(self) -> None:
         self._show_mode()
@@ -126,14 +132,25 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
         if self.mode == "ddb":
             self._template = item or self._template
             self.mode = "plain"
-            self.set_text(codec.item_to_plain_json(item))
+            self.set_text(codec.item_to_plain_json(self.keys_first(item)))
         else:
             self.mode = "ddb"
-            self.set_text(codec.item_to_ddb_json(item))
+            self.set_text(codec.item_to_ddb_json(self.keys_first(item)))
         self._show_mode()
 
     @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
     def action_cancel(self) -> None:
+        """Escape: close; with unsaved changes, only a second escape within 3 s discards them."""
+        import time
+
+        changed = self.text != self._initial_text() and self.mode == "ddb" or self.mode != "ddb"
+        if changed and not self.read_only and time.monotonic() - self._escape_at > 3:
+            self._escape_at = time.monotonic()
+            self.error("Unsaved changes: press escape again to discard them, or ctrl+s to save.")
+            return
         self.dismiss(None)
 
     @on(Button.Pressed, "#save")

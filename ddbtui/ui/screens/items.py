@@ -45,9 +45,9 @@ class ItemsScreen(DdbScreenMixin, Screen):
     BINDINGS = [
         Binding("escape", "back_or_cancel", "Back"),
         Binding("slash,q", "query", "Query"),
-        Binding("r", "reload", "Scan/reload"),
+        Binding("r", "reload", "Rescan", show=False),
         Binding("m", "load_more", "More"),
-        Binding("A", "load_all", "Load all"),
+        Binding("A", "load_all", "All"),
         Binding("e", "edit", "Edit"),
         *guarded(Binding("n", "new_item", "New")),
         Binding("space", "toggle_select", "Select"),
@@ -84,7 +84,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         yield Label(f"Items in {self.table_name}", id="items-title", classes="title", markup=False)
         yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="items-status", classes="status-line", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def data_table(self) -> DataTable:

@@ -74,7 +74,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         table.add_column("Size", key="size", width=10)
         yield table
         yield Static("", id="tables-status", classes="status-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#tables", DataTable).focus()
@@ -128,7 +128,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         keep = {n for n, s in self._status.items() if s == "CREATING"}
         self._names = sorted(set(msg.names) | keep)
         self._infos = {n: self._infos.get(n) for n in self._names}
-        self._render()
+        self._render_rows()
 
     def on_table_summarized(self, msg: TableSummarized) -> None:
         if msg.info is None:
@@ -138,7 +138,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         self._infos[msg.name] = msg.info
         if msg.name not in self._names:
             self._names = sorted(self._names + [msg.name])
-            self._render()
+            self._render_rows()
         else:
             self._update_row(msg.name)
 
@@ -156,7 +156,7 @@ class TablesScreen(DdbScreenMixin, Screen):
             info.status = msg.status
         if msg.name not in self._names:
             self._names = sorted(self._names + [msg.name])
-            self._render()
+            self._render_rows()
         else:
             self._update_row(msg.name)
 
@@ -164,7 +164,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         if name in self._names:
             self._names.remove(name)
         self._infos.pop(name, None)
-        self._render()
+        self._render_rows()
 
     # ------------------------------------------------------------------ rendering
     def _cells(self, name: str) -> list:
@@ -182,7 +182,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         f = self.query_one("#filter", Input).value.strip().lower()
         return [n for n in self._names if f in n.lower()] if f else list(self._names)
 
-    def _render(self) -> None:
+    def _render_rows(self) -> None:
         table = self.query_one("#tables", DataTable)
         current = self.current_table()
         table.clear()
@@ -198,7 +198,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         elif f:
             self._set_status(f"{len(visible)} of {total} tables match {f!r}  ·  enter opens, d describes")
         else:
-            self._set_status(f"{total} tables  ·  enter opens a table, d describes it  ·  item counts "
+            self._set_status(f"{total} table{'s' if total != 1 else ''}  ·  enter opens a table, d describes it  ·  item counts "
                              f"and sizes are DynamoDB's estimates")
 
     def _update_row(self, name: str) -> None:
@@ -221,7 +221,7 @@ class TablesScreen(DdbScreenMixin, Screen):
     # ------------------------------------------------------------------ filter
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._render()
+        self._render_rows()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -270,7 +270,7 @@ class TablesScreen(DdbScreenMixin, Screen):
         self._status[spec.name] = "CREATING"
         if spec.name not in self._names:
             self._names = sorted(self._names + [spec.name])
-        self._render()
+        self._render_rows()
         self.notify(f"Creating table {spec.name}…", markup=False)
         self.create_table(spec)
 

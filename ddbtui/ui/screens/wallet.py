@@ -27,7 +27,7 @@ class _WalletForm(DdbScreenMixin, FormMixin, ModalScreen):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "OK")]
     FORM_TITLE = ""
-    HELP = ""
+    FORM_HELP = ""
     OK = "OK"
 
     def __init__(self, table: str) -> None:
@@ -40,8 +40,8 @@ class _WalletForm(DdbScreenMixin, FormMixin, ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wallet-dialog"):
             yield Label(f"{self.FORM_TITLE} · {self.table}", classes="dialog-title", markup=False)
-            if self.HELP:
-                yield Static(self.HELP, classes="help", markup=False)
+            if self.FORM_HELP:
+                yield Static(self.FORM_HELP, classes="help", markup=False)
             yield from self.fields()
             yield FieldError(id="err-form")
             with Horizontal(classes="buttons"):
@@ -94,7 +94,7 @@ class _WalletForm(DdbScreenMixin, FormMixin, ModalScreen):
 
 class SeedWalletsScreen(_WalletForm):
     FORM_TITLE = "Seed wallets"
-    HELP = "Creates N wallets with Faker names and e-mails and whole balances from 0 to 1000."
+    FORM_HELP = "Creates N wallets with Faker names and e-mails and whole balances from 0 to 1000."
     OK = "Seed"
 
     def fields(self) -> ComposeResult:
@@ -128,7 +128,7 @@ class WalletAmountScreen(_WalletForm):
         self.user_id = user_id
         self.FORM_TITLE = "Deposit" if kind == "deposit" else "Withdraw"
         self.OK = self.FORM_TITLE
-        self.HELP = ("Adds the amount to the wallet's balance." if kind == "deposit" else
+        self.FORM_HELP = ("Adds the amount to the wallet's balance." if kind == "deposit" else
                      "Subtracts the amount only if the balance covers it.")
 
     def fields(self) -> ComposeResult:
@@ -156,7 +156,7 @@ class WalletAmountScreen(_WalletForm):
 
 class TransferScreen(_WalletForm):
     FORM_TITLE = "Transfer"
-    HELP = ("Moves the amount in one transaction: both balances change or neither does; "
+    FORM_HELP = ("Moves the amount in one transaction: both balances change or neither does; "
             "the sender's balance must cover it.")
     OK = "Transfer"
 
