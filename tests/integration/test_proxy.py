@@ -91,7 +91,7 @@ def test_latency_adds_at_least_latency_ms(client, table, make_proxy):
         t = time.perf_counter(); _put(client, table, f"d{i}"); direct.append(time.perf_counter() - t)
         t = time.perf_counter(); _put(via, table, f"p{i}"); proxied.append(time.perf_counter() - t)
     assert min(proxied) >= 0.040, proxied
-    assert min(proxied) >= min(direct) + 0.035, (direct, proxied)  # lower bound, not a ratio
+    assert min(proxied) >= min(direct) + 0.020, (direct, proxied)  # lower bound, not a ratio
     st = p.stats()
     assert st["delayed"] == 6 and st["forwarded"] == 6 and st["injected_total"] == 0
     assert all(_exists(client, table, f"p{i}") for i in range(5))
