@@ -174,14 +174,14 @@ class CreateTableScreen(FormMixin, ModalScreen[TableSpec | None]):
                     markup=False)
 
     @on(Button.Pressed, "#add-gsi")
-    def action_add_gsi(self) -> None:
+    async def action_add_gsi(self) -> None:
         rows = self.query_one("#gsis")
         if len(rows.children) >= 20:
             self.show_field_error("gsis", "at most 20 global secondary indexes per table")
             return
         row = GsiRow()
-        rows.mount(row)
-        self.call_after_refresh(lambda: row.query_one(".gsi-name").focus())
+        await rows.mount(row)
+        row.query_one(".gsi-name").focus()
 
     @on(Button.Pressed, ".gsi-remove")
     def _remove_gsi(self, event: Button.Pressed) -> None:

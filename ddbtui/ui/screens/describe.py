@@ -54,14 +54,13 @@ def flatten(obj: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix, _scalar(obj)
 
 
-def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
-    t = Table(title=title, title_justify="left", title_style="bold", show_header=False,
-              box=None, pad_edge=False, padding=(0, 2, 0, 0), expand=False)
+def _kv_table(title: str, rows: list[tuple[str, str]]) -> Group:
+    t = Table(show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 0), expand=False)
     t.add_column(style="cyan", no_wrap=True)
     t.add_column(overflow="fold")
     for k, v in rows:
         t.add_row(k, Text(v))
-    return t
+    return Group(Text(title, style="bold underline"), t)
 
 
 def _keys_text(schema: list[dict], attrs: dict[str, str]) -> str:
@@ -164,6 +163,18 @@ class DescribeScreen(DdbScreenMixin, Screen):
         self.info = msg.info
         self.query_one("#describe-body", Static).update(render_info(msg.info))
         self.query_one("#raw", TextArea).load_text(raw_json(msg.info))
+
+    def readable_text(self, width: int = 118) -> str:
+        """The readable view as plain text (tests, copy-paste)."""
+        import io
+
+        from rich.console import Console
+
+        if self.info is None:
+            return ""
+        console = Console(file=io.StringIO(), width=width, color_system=None)
+        console.print(render_info(self.info))
+        return console.file.getvalue()
 
     def action_toggle_raw(self) -> None:
         raw = self.query_one("#raw", TextArea)
