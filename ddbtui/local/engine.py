@@ -236,8 +236,9 @@ class LocalEngine:
     def describe(self) -> str:
         """One line: which engine, where, and what to expect from it."""
         if self.chosen == "moto":
-            return (f"moto server at {self.endpoint_url}: data is lost on exit and throughput is "
-                    f"low (~300 writes/s); install Java 17+ for DynamoDB Local")
+            return (f"moto server at {self.endpoint_url}: data is lost on exit, throughput is "
+                    f"low (~300 writes/s) and concurrent writes to one item can race; "
+                    f"install Java 17+ for DynamoDB Local")
         where = "in memory" if self.in_memory else f"data in {self.resolved_data_dir()}"
         return f"DynamoDB Local at {self.endpoint_url} ({where})"
 
