@@ -273,6 +273,11 @@ class SigV4Signer:
 class DynamoDBSigner:
     """SigV4 for DynamoDB JSON requests (`POST /`), with per-request work cut to the minimum.
 
+    Per client: host, canonical path and header prefix. Per second: the timestamp. Per
+    (credentials, day): signing key, Authorization prefix and scope. Per operation: the
+    X-Amz-Target line. Per request: SHA-256 of the body, SHA-256 of the canonical request,
+    one HMAC, and the header dict.
+
     `headers(operation, body, credentials)` returns the complete header dict to send:
     Content-Type, X-Amz-Target, X-Amz-Date, [X-Amz-Security-Token,] Authorization. Host is
     signed as `host` (derived from the endpoint like botocore does) and set by the HTTP
@@ -289,7 +294,10 @@ class DynamoDBSigner:
         self.keys = key_cache or SigningKeyCache()
         self.clock = clock
         self._scope_tail = f"/{region}/{self.SERVICE}/aws4_request"
-        self._head = f"POST\n/\n\ncontent-type:{DYNAMODB_CONTENT_TYPE}\nhost:{self.host}\nx-amz-date:"
+        # requests go to endpoint_url + "/" (a path prefix, as some proxies use, is kept)
+        self.path = urlsplit(self.endpoint_url).path.rstrip("/") + "/"
+        self._head = (f"POST\n{canonical_uri(self.path)}\n\ncontent-type:{DYNAMODB_CONTENT_TYPE}\n"
+                      f"host:{self.host}\nx-amz-date:")
         # per second: (epoch_second, amz_date, datestamp)
         self._sec = -1
         self._ts = ""

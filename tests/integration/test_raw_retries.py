@@ -226,3 +226,61 @@ async def test_batch_write_empty_and_chunking(server, client):
     assert await client.batch_write("t", []) == 0
     assert await client.batch_write("t", [{"k": {"S": str(i)}} for i in range(60)]) == 3
     assert [len(r["body"]["RequestItems"]["t"]) for r in script.requests] == [25, 25, 10]
+
+
+async def test_refreshable_credentials_are_refreshed_per_sign(server):
+    """A botocore RefreshableCredentials is asked for frozen credentials on every sign."""
+    import datetime as dt
+
+    from botocore.credentials import RefreshableCredentials
+
+    calls = []
+
+    def refresh():
+        calls.append(1)
+        # inside the 10-minute mandatory-refresh window, so every sign refreshes: AK1, AK2, ...
+        return {"access_key": f"AK{len(calls)}", "secret_key": "S", "token": f"TOK{len(calls)}",
+                "expiry_time": (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)).isoformat()}
+
+    creds = RefreshableCredentials.create_from_metadata(refresh(), refresh, "test")
+    calls.clear()
+    script = server((200, {}), (200, {}))
+    async with RawDynamoClient(server.url, "eu-west-1", creds) as c:
+        await c.request("ListTables", {})
+        await c.request("ListTables", {})
+    auths = [r["auth"] for r in script.requests]
+    assert "Credential=AK1/" in auths[0] and "Credential=AK2/" in auths[1]
+    assert all("x-amz-security-token" in a for a in auths)
+    assert all("/eu-west-1/dynamodb/aws4_request" in a for a in auths)
+
+
+async def test_from_connection_uses_the_credential_chain(server, monkeypatch):
+    from ddbtui.config import LOCAL_ACCESS_KEY, Connection
+    from ddbtui.dynamo.clients import clear_cache
+
+    script = server((200, {}), (200, {}))
+    local = Connection(region="us-east-1").with_endpoint(server.url)
+    assert local.local_credentials
+    async with RawDynamoClient.from_connection(local, max_connections=4) as c:
+        assert c.max_connections == 4
+        await c.request("ListTables", {})
+    assert f"Credential={LOCAL_ACCESS_KEY}/" in script.requests[0]["auth"]
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token-from-env")
+    clear_cache()
+    remote = Connection(endpoint_url=server.url, region="ap-south-1", local_credentials=False)
+    try:
+        async with RawDynamoClient.from_connection(remote) as c:
+            await c.request("ListTables", {})
+    finally:
+        clear_cache()
+    assert "Credential=AKIAFROMENV/" in script.requests[1]["auth"]
+    assert "x-amz-security-token" in script.requests[1]["auth"]
+
+
+def test_default_endpoint_is_regional_https():
+    c = RawDynamoClient(None, "eu-central-1", ("a", "b", None))
+    assert c.url == "https://dynamodb.eu-central-1.amazonaws.com/"
+    assert c.signer.host == "dynamodb.eu-central-1.amazonaws.com"

@@ -100,6 +100,17 @@ def test_signature_equals_botocore(scheme, host, port, region, op, table, item, 
     assert got["X-Amz-Date"] == want["X-Amz-Date"]
 
 
+def test_fast_path_keeps_an_endpoint_path_prefix():
+    when = dt.datetime(2026, 3, 1, 12, 0, 0)
+    creds = ("AKIDEXAMPLE", "secret", None)
+    body = b'{"TableName":"t"}'
+    base = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.Scan"}
+    want = botocore_sign("http://127.0.0.1:9000/ddb/", "us-east-1", base, body, creds, when)
+    got = DynamoDBSigner("us-east-1", "http://127.0.0.1:9000/ddb").headers(
+        "Scan", body, creds, timestamp="20260301T120000Z")
+    assert got["Authorization"] == want["Authorization"]
+
+
 @settings(max_examples=50, deadline=None)
 @given(region=regions, op=st.sampled_from(OPERATIONS), item=items, token=tokens,
        when=instants)
