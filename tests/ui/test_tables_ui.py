@@ -53,13 +53,13 @@ async def test_bad_input_shows_inline_message_and_creates_nothing(make_app, ui_c
         form.query_one("#billing_mode", Select).value = "PROVISIONED"
         await pilot.pause()
         await type_into(pilot, "#rcu", "0")
-        await pilot.click("#create")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert "at least 1" in form.error_text("rcu")
 
         # a GSI row with no partition key: the message goes under that row
         form.query_one("#billing_mode", Select).value = "PAY_PER_REQUEST"
-        await pilot.click("#add-gsi")
+        await pilot.press("ctrl+g")
         await pilot.pause()
         row = form.gsi_rows()[0]
         row.query_one(".gsi-name", Input).value = "by_email"
@@ -90,7 +90,7 @@ async def test_create_with_gsi_ttl_tags_describe_and_delete(make_app, ui_client,
         await type_into(pilot, "#pk_name", "pk")
         await type_into(pilot, "#sk_name", "sk")
         form.query_one("#sk_type", Select).value = "N"
-        await pilot.click("#add-gsi")
+        await pilot.press("ctrl+g")
         await pilot.pause()
         row = form.gsi_rows()[0]
         row.query_one(".gsi-name", Input).value = "by_email"
@@ -148,11 +148,11 @@ async def test_create_with_gsi_ttl_tags_describe_and_delete(make_app, ui_client,
         await pilot.press(ui_table_name[-1])
         await pilot.pause()
         assert not delete.disabled
-        await pilot.click("#delete")
+        await pilot.press("enter")
         await pilot.pause()
         await wait_for(pilot, lambda: ui_table_name not in table_rows(app), what="row gone", timeout=30)
         assert t.table_status(ui_client, ui_table_name) is None
-        assert any("deleted" in m for m in notifications(app))
+        await wait_for(pilot, lambda: any("deleted" in m for m in notifications(app)), what="notice")
 
 
 async def test_filter_as_you_type_and_palette_commands(make_app, ui_client, ui_table_name):

@@ -8,6 +8,12 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 
+# what a refused write would have done, for the read-only notice
+WRITE_WHAT = {"create_table": "create a table", "delete_table": "delete a table",
+              "new_item": "create an item", "delete_items": "delete items", "seed": "seed wallets",
+              "deposit": "deposit", "withdraw": "withdraw", "transfer": "transfer"}
+
+
 def guarded(*bindings: Binding) -> list[Binding]:
     """Write bindings plus hidden twins that, in read-only mode, explain the refusal.
 
@@ -18,7 +24,8 @@ def guarded(*bindings: Binding) -> list[Binding]:
     for b in bindings:
         out.append(b)
         for key in b.key.split(","):
-            out.append(Binding(key.strip(), f"refuse_write({b.description!r})", show=False))
+            what = WRITE_WHAT.get(b.action, b.description)
+            out.append(Binding(key.strip(), f"refuse_write({what!r})", show=False))
     return out
 
 

@@ -85,7 +85,7 @@ class CreateTableScreen(FormMixin, ModalScreen[TableSpec | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Create"),
-        Binding("ctrl+w", "wallet_preset", "Wallet preset"),
+        Binding("f2", "wallet_preset", "Wallet preset"),
         Binding("ctrl+g", "add_gsi", "Add GSI"),
     ]
 

@@ -186,7 +186,11 @@ class ItemsScreen(DdbScreenMixin, Screen):
         if not self._has_more or self._loading:
             return
         table = self.data_table
-        near_scroll = table.max_scroll_y - table.scroll_y < NEAR_BOTTOM
+        if table.size.height == 0:
+            return
+        # rows below the viewport, from the row count (the virtual size lags behind add_row)
+        below = table.row_count - (round(table.scroll_y) + table.size.height - 1)
+        near_scroll = below < NEAR_BOTTOM
         near_cursor = table.row_count - table.cursor_row <= NEAR_BOTTOM
         if near_scroll or near_cursor:
             self.action_load_more()
@@ -217,6 +221,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         if self._loading:
             self.notify("A page is loading; press A again when it is done.")
             return
+        self._cancel = threading.Event()  # a fresh one: an earlier escape set the old one
         self._loading = True
         self._loading_all = True
         self._update_status()
