@@ -396,8 +396,9 @@ def _engine_main(settings_d: dict, conn_d: dict, admin_d: dict | None, q, cancel
 
     def bridge():
         while not stop.is_set():
-            if cancel_ev.wait(0.05):
+            if cancel_ev.value:
                 stop.set()
+            time.sleep(0.05)
 
     threading.Thread(target=bridge, name="cancel-bridge", daemon=True).start()
     try:
@@ -477,7 +478,7 @@ class RunHandle:
         if not self.cancelled:
             self.cancelled = True
             self._cancel_at = time.monotonic()
-            self._cancel.set()
+            self._cancel.value = 1
 
     def _finalize(self) -> None:
         if self._finished:
@@ -538,7 +539,8 @@ def start_run(settings: Settings, conn: Connection, *, admin_conn: Connection | 
     settings.validate()
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue()
-    cancel_ev = ctx.Event()
+    # a polled shared byte, not an Event: Event.set() blocks forever if a waiter died mid-wait
+    cancel_ev = ctx.RawValue("b", 0)
     p = ctx.Process(target=_engine_main, name="ddbtui-bench-engine",
                     args=(asdict(settings), conn.to_dict(), admin_conn.to_dict() if admin_conn else None,
                           q, cancel_ev), daemon=False)

@@ -44,7 +44,9 @@ def run_processes(ctx: StrategyContext) -> None:
 
     mpc = mp.get_context("spawn")
     q = mpc.Queue()
-    go, stop_ev = mpc.Event(), mpc.Event()
+    # Plain shared bytes, polled: a multiprocessing.Event whose waiter dies mid-wait makes
+    # a later set() block forever (its Condition waits for the dead sleeper to wake).
+    go, stop_ev = mpc.RawValue("b", 0), mpc.RawValue("b", 0)
     procs = [mpc.Process(target=_child, name=f"ddbtui-bench-worker-{i}",
                          args=(i, ctx.conn.to_dict(), ctx.table, shares[i], conc[i],
                                ctx.raw_attempts(), q, go, stop_ev), daemon=True)
@@ -69,11 +71,11 @@ def run_processes(ctx: StrategyContext) -> None:
             elif msg[0] == "error":
                 raise RuntimeError(f"worker {msg[1]} failed during setup: {msg[2]}")
         ctx.begin()
-        go.set()
+        go.value = 1
         finished: set[int] = set()
         while len(finished) < p:
             if ctx.stop.is_set():
-                stop_ev.set()
+                stop_ev.value = 1
             try:
                 msg = q.get(timeout=0.05)
             except queue_mod.Empty:
@@ -95,7 +97,7 @@ def run_processes(ctx: StrategyContext) -> None:
             ctx.notes.append(f"{len(lost)} worker process(es) died")
             rec.fail_items(max(0, min(missing, n - rec.done)), "WorkerDied")
     finally:
-        stop_ev.set()
+        stop_ev.value = 1
         deadline = time.monotonic() + 1.5
         for pr in procs:
             if pr.pid is not None:
@@ -139,8 +141,9 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
 
     def bridge():
         while not stop.is_set():
-            if stop_ev.wait(0.1):
+            if stop_ev.value:
                 stop.set()
+            time.sleep(0.05)
 
     threading.Thread(target=bridge, daemon=True).start()
     conn = Connection.from_dict(conn_dict)
@@ -150,10 +153,10 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
         async with raw_client(conn, concurrency, attempts) as client:
             await client.describe_table(table)
             q.put(("ready", idx))
-            loop = asyncio.get_running_loop()
-            while not await loop.run_in_executor(None, go.wait, 0.2):
+            while not go.value:
                 if stop.is_set():
                     return 0.0
+                await asyncio.sleep(0.001)
             cpu0 = cpu_seconds()
             rec.start()
 

@@ -1,0 +1,253 @@
+"""`ddbtui bench`: headless write benchmarks with live progress and honest statistics.
+
+`add_arguments(parser)` adds the bench options (the connection options --endpoint-url,
+--region, --profile, --aws, --engine come from ddbtui.cli); `run(args) -> int` runs it.
+Exit codes: 0 all good; 1 items lost or missing, or a run failed; 2 bad options or a
+non-empty --table without --force; 130 interrupted (Ctrl+C; partial results are saved with
+"complete": false).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+
+from ddbtui.bench.strategies import NAMES, STRATEGIES
+
+EXIT_OK, EXIT_LOST, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _positive(opt: str):
+    def parse(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{opt} takes a whole number, got {s!r}") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{opt} must be at least 1, got {v}")
+        return v
+    return parse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    listing = "\n".join(f"  {n:<19} {STRATEGIES[n][2]}" for n in NAMES)
+    p.description = (p.description or "") + "Write N items with each strategy and compare.\n\nstrategies:\n" + listing
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    g = p.add_argument_group("benchmark")
+    g.add_argument("--strategies", default="all", metavar="A,B,...|all",
+                   help="strategies to run, comma-separated, or all (default)")
+    g.add_argument("--items", type=_positive("--items"), default=1000, metavar="N",
+                   help="items each strategy run writes (default 1000)")
+    g.add_argument("--concurrency", type=_positive("--concurrency"), default=32, metavar="C",
+                   help="requests in flight at once (default 32; sync, client-per-request and batch use 1)")
+    g.add_argument("--repeat", type=_positive("--repeat"), default=1, metavar="R",
+                   help="runs per strategy, for mean ± σ (default 1)")
+    g.add_argument("--workload", choices=("books", "wallets"), default="books",
+                   help="books (isbn key, padded to --item-bytes) or wallets (user_id, balance)")
+    g.add_argument("--item-bytes", type=int, default=0, metavar="B",
+                   help="pad each item to about B bytes (default: natural size)")
+    g.add_argument("--table", metavar="NAME",
+                   help="write into this table (created if missing; an existing non-empty table "
+                        "needs --force) instead of a fresh table per run")
+    g.add_argument("--keep-table", action="store_true", help="do not delete the tables afterwards")
+    g.add_argument("--force", action="store_true", help="allow writing into an existing non-empty --table")
+    g.add_argument("--retry-mode", choices=("none", "standard", "adaptive", "legacy"), default="standard",
+                   help="botocore retry mode (none = 1 attempt); the raw client uses the same attempt "
+                        "counts (default standard)")
+    g.add_argument("--max-attempts", type=_positive("--max-attempts"), default=None, metavar="N",
+                   help="total attempts per request, overriding the retry mode's")
+    g.add_argument("--processes", type=int, default=0, metavar="P",
+                   help="worker processes for the processes strategy (default: one per core)")
+    g.add_argument("--seed", type=int, default=42, help="seed for the generated items (default 42)")
+    g.add_argument("--json", metavar="PATH", help="also write the result document to PATH")
+    g.add_argument("--no-save", action="store_true",
+                   help="do not keep the result in ddbtui's results directory")
+    g.add_argument("--plain", action="store_true", help="plain text output even on a terminal")
+    try:
+        from ddbtui.local.proxy import add_proxy_arguments
+    except ImportError:  # pragma: no cover
+        return
+    add_proxy_arguments(p)
+
+
+def settings_from_args(args):
+    from ddbtui.bench.runner import Settings
+    from ddbtui.bench.strategies import parse_strategies
+
+    return Settings(strategies=parse_strategies(args.strategies), items=args.items,
+                    concurrency=args.concurrency, repeat=args.repeat, workload=args.workload,
+                    item_bytes=args.item_bytes, table=args.table, keep_table=args.keep_table,
+                    force=args.force, retry_mode=args.retry_mode, max_attempts=args.max_attempts,
+                    seed=args.seed, processes=args.processes).validate()
+
+
+def _err(msg: str) -> None:
+    print(f"ddbtui bench: {msg}", file=sys.stderr, flush=True)
+
+
+def check_table(conn, name: str, force: bool) -> str | None:
+    """A sentence when --table NAME must not be written into, else None."""
+    from ddbtui.dynamo import validation
+    from ddbtui.dynamo.clients import new_client
+    from ddbtui.dynamo.errors import DdbError
+    from ddbtui.dynamo.tables import table_is_empty, table_status
+
+    try:
+        validation.table_name(name)
+    except DdbError as e:
+        return f"--table: {e.message}"
+    admin = new_client(conn)
+    if table_status(admin, name) is None or force or table_is_empty(admin, name):
+        return None
+    return (f"table {name} already exists and is not empty; ddbtui bench did not create it. "
+            f"Pass --force to write into it anyway, or choose another --table.")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ddbtui.config import resolve_target
+
+    try:
+        settings = settings_from_args(args)
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USAGE
+    fault_cfg = None
+    try:
+        from ddbtui.local.proxy import fault_config_from_args
+
+        fault_cfg = fault_config_from_args(args)
+    except ImportError:  # pragma: no cover
+        pass
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USAGE
+    choice = resolve_target(endpoint_url=getattr(args, "endpoint_url", None), region=getattr(args, "region", None),
+                            profile=getattr(args, "profile", None), aws=bool(getattr(args, "aws", False)))
+    conn = choice.connection
+    engine = proxy = None
+    tty = sys.stdout.isatty() and not args.plain
+    console = None
+    if tty:
+        from rich.console import Console
+
+        console = Console()
+    say = (lambda m: console.print(m, highlight=False)) if console else (lambda m: print(m, flush=True))
+    try:
+        if choice.needs_local_engine:
+            from ddbtui.local.engine import LocalEngine
+
+            engine = LocalEngine(engine=getattr(args, "engine", None) or "auto", in_memory=True)
+            engine.start()
+            conn = conn.with_endpoint(engine.endpoint_url, engine=engine.chosen)
+            say(f"started {engine.describe()}")
+            if engine.fallback_reason:
+                say(f"(DynamoDB Local not used: {engine.fallback_reason})")
+        if settings.table:
+            why = check_table(conn, settings.table, settings.force)
+            if why:
+                _err(why)
+                return EXIT_USAGE
+        run_conn = conn
+        if fault_cfg is not None:
+            if conn.endpoint_url is None:
+                _err("the fault proxy needs an endpoint: it cannot sit in front of real AWS (signatures).")
+                return EXIT_USAGE
+            from ddbtui.local.proxy import ProxyThread
+
+            proxy = ProxyThread(conn.endpoint_url, fault_cfg).start()
+            run_conn = dataclasses.replace(conn, endpoint_url=proxy.url)
+            settings.proxy_url = proxy.url
+            settings.proxy_config = {**fault_cfg.to_dict(), "describe": fault_cfg.describe()}
+            say(f"fault proxy {proxy.url} -> {conn.endpoint_url}: {fault_cfg.describe()}")
+        return _run_and_report(settings, run_conn, conn if proxy else None, args, console)
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        if engine is not None:
+            engine.stop()
+
+
+def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
+    from ddbtui.bench import report, results
+    from ddbtui.bench.runner import start_run
+
+    handle = start_run(settings, run_conn, admin_conn=admin_conn)
+    progress = (report.RichProgress(console, settings.strategies, settings.items, settings.repeat)
+                if console else report.PlainProgress())
+    interrupted = False
+    with progress:
+        while True:
+            try:
+                while not handle.done:
+                    progress.update(handle.poll())
+                    time.sleep(0.1)
+                progress.update(handle.poll())
+                handle.join()
+                break
+            except KeyboardInterrupt:
+                if interrupted:  # second Ctrl+C: stop now
+                    handle.kill()
+                else:
+                    interrupted = True
+                    handle.cancel()
+                    msg = "interrupted: stopping workers and saving what was measured"
+                    (console.print(f"[yellow]{msg}[/]") if console else print(msg, flush=True))
+    doc = handle.result
+    if interrupted:
+        doc["complete"] = False
+    saved = None
+    if not args.no_save:
+        try:
+            saved = results.save(doc)
+        except OSError as e:
+            _err(f"could not save the result: {e}")
+    if args.json:
+        results.write_json(doc, args.json)
+    if console:
+        report.render_rich(doc, console)
+    else:
+        report.render_plain(doc)
+    where = [str(p) for p in (saved, args.json) if p]
+    if where:
+        print(f"\nresult saved: {', '.join(where)}", flush=True)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if doc.get("error") and "--force" in (doc.get("error") or ""):
+        return EXIT_USAGE
+    if results.any_lost(doc) or doc.get("error") or not doc.get("complete"):
+        return EXIT_LOST
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Standalone parser (python -m ddbtui.bench): connection flags + bench options."""
+    p = argparse.ArgumentParser(prog="python -m ddbtui.bench")
+    try:
+        from ddbtui.cli import add_connection_arguments
+
+        add_connection_arguments(p)
+    except ImportError:  # pragma: no cover
+        g = p.add_argument_group("target")
+        g.add_argument("--endpoint-url")
+        g.add_argument("--region")
+        g.add_argument("--profile")
+        g.add_argument("--aws", action="store_true")
+        g.add_argument("--engine", choices=("auto", "dynamodb-local", "moto"), default="auto")
+    add_arguments(p)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as e:  # one sentence, never a traceback
+        from ddbtui.dynamo.errors import explain
+        from ddbtui.local.engine import EngineError
+
+        _err(str(e) if isinstance(e, EngineError) else explain(e))
+        return EXIT_LOST
