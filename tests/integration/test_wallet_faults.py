@@ -72,3 +72,25 @@ def test_bank_under_faults(dynamodb_local_engine, table_name):
     assert inj["drop_after"] > 0 and inj["throttle"] > 0 and inj["error_500"] > 0, inj
     assert outcomes["ok"] > 200
     T.delete_table(direct, table_name)
+
+
+def test_plain_update_retry_applies_twice_tokens_do_not(dynamodb_local_engine, table_name):
+    """The control: with answers dropped after the write applied, a plain UpdateItem that
+    botocore retries deposits twice; the token-carrying deposit applies exactly once."""
+    direct = new_client(connection_for(dynamodb_local_engine))
+    T.create_table(direct, T.wallet_spec(table_name), wait=True)
+    W.create_wallet(direct, table_name, "naive", 0)
+    W.create_wallet(direct, table_name, "tokened", 0)
+    cfg = FaultConfig(drop_after_rate=0.2, seed=7)  # low enough for botocore's retry quota
+    with ProxyThread(dynamodb_local_engine.endpoint_url, cfg) as proxy:
+        client = new_client(Connection(region="us-east-1").with_endpoint(proxy.url),
+                            retry_mode="standard", max_attempts=10)
+        for _ in range(20):
+            client.update_item(TableName=table_name, Key={"user_id": {"S": "naive"}},
+                               UpdateExpression="SET balance = balance + :a",
+                               ExpressionAttributeValues={":a": {"N": "1"}})
+            W.deposit(client, table_name, "tokened", 1)
+        assert proxy.stats()["injected"]["drop_after"] >= 3
+    assert W.get_wallet(direct, table_name, "naive")["balance"] > 20
+    assert W.get_wallet(direct, table_name, "tokened")["balance"] == 20
+    T.delete_table(direct, table_name)
