@@ -87,10 +87,10 @@ class Workload:
             yield item
 
     def ddb_items(self, n: int, start: int = 0) -> list[dict]:
-        """The same items in DynamoDB JSON, ready for the low-level API."""
-        from ddbtui.dynamo.codec import serialize_item
-
-        return [serialize_item(it) for it in self.items(n, start)]
+        """The same items in DynamoDB JSON, ready for the low-level API (strings and numbers
+        only, so a direct conversion; equal to `codec.serialize_item`, ~10x faster)."""
+        return [{k: ({"N": str(v)} if isinstance(v, Decimal) else {"S": v}) for k, v in it.items()}
+                for it in self.items(n, start)]
 
     def key_of(self, ddb_item: dict) -> dict:
         return {self.key_name: ddb_item[self.key_name]}
