@@ -23,6 +23,7 @@ from ddbtui.ui.messages import (
     ItemsDeleted, ItemsPageLoaded, TableDescribed, WalletsChanged,
 )
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
+from ddbtui.ui.widgets.item_table import ItemTable
 
 FIRST_PAGE = 100
 PAGE = 1000
@@ -46,7 +47,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         Binding("escape", "back_or_cancel", "Back"),
         Binding("slash,q", "query", "Query"),
         Binding("r", "reload", "Rescan", show=False),
-        Binding("m", "load_more", "More"),
+        Binding("m", "load_more", "More", show=False),
         Binding("A", "load_all", "All"),
         Binding("e", "edit", "Edit"),
         *guarded(Binding("n", "new_item", "New")),
@@ -82,7 +83,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
         yield TargetBar()
         yield Label(f"Items in {self.table_name}", id="items-title", classes="title", markup=False)
-        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield ItemTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="items-status", classes="status-line", markup=False)
         yield Footer(compact=True)
 
