@@ -113,7 +113,8 @@ def render_info(info) -> Group:
         ("Status", ttl.get("TimeToLiveStatus", "unknown")),
         ("Attribute", ttl.get("AttributeName", "—")),
     ]), Text()]
-    tag_rows = [(k, v) for k, v in info.tags.items()] or [("(none)", "")]
+    tag_rows = [(k, v) for k, v in info.tags.items()] or [
+        ("(not available)", info.tags_note) if getattr(info, "tags_note", None) else ("(none)", "")]
     parts += [_kv_table("Tags (ListTagsOfResource)", tag_rows), Text()]
     parts.append(_kv_table("Every DescribeTable field", list(flatten(t))))
     return Group(*parts)
