@@ -29,8 +29,10 @@ SUMS = ("sum_us", "sumsq_us")
 
 
 class Recorder:
-    def __init__(self, total: int = 0, interval: float = INTERVAL):
+    def __init__(self, total: int = 0, interval: float = INTERVAL, *, exporting: bool = False):
+        """`exporting`: keep the extra histogram `export_delta()` needs (worker processes)."""
         self.total = total
+        self.exporting = exporting
         self.interval = interval
         self._lock = threading.Lock()
         self.hist = new_histogram()
@@ -66,8 +68,10 @@ class Recorder:
         us = latency_s * 1e6
         with self._lock:
             record_us(self.hist, us)
-            record_us(self._delta_hist, us)
-            record_us(self._snap_hist, us)
+            if self.exporting:
+                record_us(self._delta_hist, us)
+            else:
+                record_us(self._snap_hist, us)
             self.requests += 1
             self.sum_us += us
             self.sumsq_us += us * us
@@ -154,8 +158,7 @@ class Recorder:
                 setattr(self, c, getattr(self, c) + float(delta.get(c, 0.0)))
             if h.get_total_count():
                 self.hist.add(h)
-                self._delta_hist.add(h)
-                self._snap_hist.add(h)
+                (self._delta_hist if self.exporting else self._snap_hist).add(h)
             for i, n in (delta.get("buckets") or {}).items():
                 i = int(i)
                 if i >= len(self.buckets):

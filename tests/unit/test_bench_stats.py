@@ -83,7 +83,7 @@ def test_empty_summary():
 
 
 def test_recorder_counts_and_delta_merge():
-    r = Recorder(total=10)
+    r = Recorder(total=10, exporting=True)
     r.start()
     r.record(0.002)
     r.record(0.004, retries=2, throttles=1)

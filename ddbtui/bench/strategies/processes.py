@@ -147,7 +147,7 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
 
     threading.Thread(target=bridge, daemon=True).start()
     conn = Connection.from_dict(conn_dict)
-    rec = Recorder(len(items))
+    rec = Recorder(len(items), exporting=True)
 
     async def main():
         async with raw_client(conn, concurrency, attempts) as client:
