@@ -123,7 +123,7 @@ def test_ctrl_c_saves_incomplete_result_and_stops(moto_engine, tmp_path):
     rest, _ = proc.communicate(timeout=15)
     took = time.monotonic() - t
     assert proc.returncode == 130, "".join(lines) + rest
-    assert took < 3.0, f"took {took:.1f}s after Ctrl+C"
+    assert took < 5.0, f"took {took:.1f}s after Ctrl+C"  # spec: ~1 s; margin for a loaded CI box
     doc = json.loads(out.read_text())
     assert doc["complete"] is False and "INCOMPLETE" in rest
     assert doc["runs"] and doc["runs"][0]["ok"] > 0

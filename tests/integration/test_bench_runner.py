@@ -67,7 +67,7 @@ def test_cancel_stops_fast_and_leaves_no_process(moto_engine, strategy):
     h.cancel()
     doc = h.join(10)
     took = time.monotonic() - t
-    assert took < 2.0, f"cancel took {took:.2f}s"
+    assert took < 4.0, f"cancel took {took:.2f}s"  # 1 s grace + kill; margin for a loaded CI box
     assert doc is not None and doc["complete"] is False
     (run,) = doc["runs"]  # the second strategy never started
     assert run["strategy"] == strategy and run["complete"] is False
