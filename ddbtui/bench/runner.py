@@ -377,7 +377,8 @@ def _proxy_stats(url: str) -> dict | None:
         st = fetch_stats(url)
     except Exception:
         return None
-    return {k: st.get(k) for k in ("requests", "forwarded", "injected", "injected_total", "unprocessed_items")}
+    return {k: st.get(k) for k in ("requests", "forwarded", "by_op", "injected", "injected_total",
+                                        "unprocessed_items")}
 
 
 def run_benchmark(settings: Settings, conn: Connection, *, emit: Callable[[str, object], None] | None = None,
