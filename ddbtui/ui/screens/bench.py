@@ -1,33 +1,589 @@
-"""Placeholder for the benchmark screen (registered on the app as "bench").
+"""Benchmarks in the TUI: the launch form (the app's "bench" screen) and the live view.
 
-Another part of the project replaces this class; `DdbApp.action_benchmark()` pushes "bench".
+- `BenchScreen`: strategies (all by default), items, concurrency, repeats, workload, item
+  size, retry mode, optional target table, optional fault proxy (latency ms, throttle
+  rate); inline errors under each field; Start (ctrl+s) pushes `BenchRunScreen`. Read-only
+  mode refuses (benchmarks write items).
+- `BenchRunScreen`: starts the engine process (`ddbtui.bench.runner.start_run`, and the
+  fault proxy in its own process when asked) from a thread worker, then *pulls*: a
+  `set_interval(0.25)` drains `handle.poll()` into a `LiveModel` and updates one progress
+  row per strategy, the counters and three plotext charts (latency p50/p99 over time,
+  throughput over time, latency histogram merged from the snapshots' HdrHistogram deltas).
+  No message per request. Escape / Stop cancels (the engine gets 1 s, then it and its
+  children are killed); what was measured is saved marked incomplete. When the run ends
+  the result is saved (results.save) and the results screen opens. Leaving the screen or
+  quitting the app kills whatever is still running (on_unmount, plus an atexit guard).
+  A footer line shows this process's CPU against the engine's ("UI CPU x% · engine CPU y%").
 """
 
 from __future__ import annotations
 
+import atexit
+import dataclasses
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
+from ddbtui.bench.strategies import NAMES, STRATEGIES
+from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
 
+WORKLOADS = [("books (isbn key)", "books"), ("wallets (user_id, balance)", "wallets")]
+RETRY_MODES = [("standard", "standard"), ("adaptive", "adaptive"), ("legacy", "legacy"),
+               ("none (1 attempt)", "none")]
+MAX_ITEMS = 10_000_000
+MAX_CONCURRENCY = 4096
+MAX_REPEAT = 100
+MAX_ITEM_BYTES = 409_600
 
-class BenchScreen(Screen):
-    DEFAULT_CSS = """
-    BenchScreen #bench-placeholder {
-        padding: 2 4;
-        height: 1fr;
-    }
-    """
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+class FormError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _int(values: dict, name: str, label: str, lo: int, hi: int) -> int:
+    text = str(values.get(name, "")).strip().replace(",", "").replace("_", "")
+    try:
+        v = int(text)
+    except ValueError:
+        raise FormError(name, f"{label} takes a whole number, got {text!r}" if text else f"{label} is required") from None
+    if not lo <= v <= hi:
+        raise FormError(name, f"{label} must be between {lo:,} and {hi:,}, got {v:,}")
+    return v
+
+
+def _float(values: dict, name: str, label: str, lo: float, hi: float) -> float | None:
+    text = str(values.get(name, "") or "").strip()
+    if not text:
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise FormError(name, f"{label} takes a number, got {text!r}") from None
+    if not (lo <= v <= hi):
+        raise FormError(name, f"{label} must be between {lo:g} and {hi:g}, got {v:g}")
+    return v
+
+
+def parse_form(values: dict, conn) -> tuple[Any, Any]:
+    """(Settings, FaultConfig or None) from the form's values; FormError names the field."""
+    from ddbtui.bench.runner import Settings
+
+    strategies = [s for s in NAMES if s in set(values.get("strategies") or [])]
+    if not strategies:
+        raise FormError("strategies", "choose at least one strategy")
+    items = _int(values, "items", "Items", 1, MAX_ITEMS)
+    concurrency = _int(values, "concurrency", "Concurrency", 1, MAX_CONCURRENCY)
+    repeat = _int(values, "repeat", "Repeats", 1, MAX_REPEAT)
+    item_bytes = _int(values, "item_bytes", "Item size", 0, MAX_ITEM_BYTES)
+    table = (values.get("table") or "").strip() or None
+    if table:
+        from ddbtui.dynamo import validation
+        from ddbtui.dynamo.errors import DdbError
+
+        try:
+            validation.table_name(table)
+        except DdbError as e:
+            raise FormError("table", e.message) from None
+    latency = _float(values, "latency_ms", "Latency", 0.0, 60_000.0)
+    throttle = _float(values, "throttle_rate", "Throttle rate", 0.0, 1.0)
+    fault = None
+    if latency or throttle:
+        if conn is None or not getattr(conn, "endpoint_url", None):
+            raise FormError("latency_ms" if latency else "throttle_rate",
+                            "the fault proxy needs a local endpoint: it cannot sit in front of real AWS")
+        from ddbtui.local.proxy import FaultConfig
+
+        try:
+            fault = FaultConfig(latency_ms=latency or 0.0, throttle_rate=throttle or 0.0)
+        except ValueError as e:
+            raise FormError("throttle_rate", str(e)) from None
+    settings = Settings(strategies=strategies, items=items, concurrency=concurrency, repeat=repeat,
+                        workload=values.get("workload") or "books", item_bytes=item_bytes, table=table,
+                        retry_mode=values.get("retry_mode") or "standard")
+    try:
+        settings.validate()
+    except ValueError as e:
+        msg = str(e)
+        field = "item_bytes" if "byte" in msg or "size" in msg else "workload" if "workload" in msg else "items"
+        raise FormError(field, msg) from None
+    return settings, fault
+
+
+# ============================================================================ form
+class BenchScreen(FormMixin, DdbScreenMixin, Screen):
+    CSS_PATH = "bench.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "start", "Start"),
+        Binding("f2", "history", "History"),
+        Binding("ctrl+a", "select_all", "All strategies", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield TargetBar()
-        yield Static(
-            "[b]Benchmarks[/b]\n\nThe benchmark screen is coming: write-concurrency runs with live "
-            "progress and latency charts.\nMeanwhile run them headless: [b]ddbtui bench --help[/b].\n\n"
-            "Press escape to go back.",
-            id="bench-placeholder",
-        )
+        with VerticalScroll(id="bench-form"):
+            yield Label("Run a write benchmark", classes="title")
+            with Horizontal(classes="row"):
+                yield Field("Strategies (space toggles; ctrl+a: all)",
+                            SelectionList[str](*[Selection(f"{n:<19} {STRATEGIES[n][2]}", n, True) for n in NAMES],
+                                               id="strategies"),
+                            name="strategies", id="field-strategies")
+                with Vertical(id="bench-params"):
+                    with Horizontal(classes="row"):
+                        yield Field("Items per run", Input("1000", id="items"), name="items")
+                        yield Field("Concurrency", Input("32", id="concurrency"), name="concurrency")
+                        yield Field("Repeats", Input("1", id="repeat"), name="repeat")
+                    with Horizontal(classes="row"):
+                        yield Field("Workload", Select(WORKLOADS, value="books", allow_blank=False, id="workload"),
+                                    name="workload")
+                        yield Field("Item size B (0: natural)", Input("0", id="item_bytes"), name="item_bytes")
+                    with Horizontal(classes="row"):
+                        yield Field("Retry mode", Select(RETRY_MODES, value="standard", allow_blank=False,
+                                                         id="retry_mode"), name="retry_mode")
+                        yield Field("Target table (optional)", Input(placeholder="fresh table per run", id="table"),
+                                    name="table")
+                    yield Label("Fault proxy (local engines only; empty = off)", classes="section-title")
+                    with Horizontal(classes="row"):
+                        yield Field("Added latency ms", Input(placeholder="e.g. 20", id="latency_ms"),
+                                    name="latency_ms")
+                        yield Field("Throttle rate 0..1", Input(placeholder="e.g. 0.05", id="throttle_rate"),
+                                    name="throttle_rate")
+                    yield FieldError(id="err-form")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Start", variant="primary", id="start")
+                        yield Button("History", id="history")
+                        yield Button("Back", id="back")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#items", Input).focus()
+
+    def values(self) -> dict:
+        q = self.query_one
+        return {"strategies": list(q("#strategies", SelectionList).selected),
+                **{k: q(f"#{k}", Input).value for k in ("items", "concurrency", "repeat", "item_bytes", "table",
+                                                         "latency_ms", "throttle_rate")},
+                "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value}
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id:
+            err = self.query(f"#err-{event.input.id}")
+            if err:
+                err.first().show(None)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#history")
+    def action_history(self) -> None:
+        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
+
+        self.app.push_screen(BenchHistoryScreen())
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_select_all(self) -> None:
+        sl = self.query_one("#strategies", SelectionList)
+        if len(sl.selected) == len(NAMES):
+            sl.deselect_all()
+        else:
+            sl.select_all()
+
+    def action_start(self) -> None:
+        if self.app.refuse_write("run a benchmark (benchmarks write items)"):
+            return
+        if not getattr(self.app, "ready", True):
+            self.notify("The local engine is still starting: try again in a moment.", severity="warning")
+            return
+        try:
+            settings, fault = parse_form(self.values(), self.app.connection)
+        except FormError as e:
+            self.show_field_error(e.field, e.message)
+            found = self.query(f"#{e.field}")
+            if found:
+                found.first().focus()
+            return
+        self.clear_errors()
+        self.app.push_screen(BenchRunScreen(settings, fault))
+
+
+# ======================================================================= live view
+@dataclass(eq=False)
+class RunLaunched(Message):
+    handle: Any
+    proxy: Any = None
+
+
+@dataclass(eq=False)
+class RunLaunchFailed(Message):
+    message: str
+
+
+@dataclass(eq=False)
+class RunSaved(Message):
+    doc: dict
+    path: str | None
+    error: str | None = None
+
+
+_LIVE: "weakref.WeakSet[BenchRunScreen]" = weakref.WeakSet()
+
+
+def ensure_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr (/dev/null).
+
+    Textual replaces sys.stderr with a capture whose fileno() is -1; the tracker, started
+    lazily by the first spawn, passes that fd to fork_exec, which fails with "bad value(s)
+    in fds_to_keep". Call on the event loop (it swaps sys.stderr for a moment)."""
+    import os
+    import sys
+    from multiprocessing import resource_tracker
+
+    try:
+        sys.stderr.fileno()
+        if sys.stderr.fileno() >= 0:
+            resource_tracker.ensure_running()
+            return
+    except Exception:
+        pass
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+@atexit.register
+def _kill_leftovers() -> None:  # the app died without unmounting the screen
+    for s in list(_LIVE):
+        s.shutdown()
+
+
+class BenchRunScreen(DdbScreenMixin, Screen):
+    CSS_PATH = "bench.tcss"
+    BINDINGS = [
+        Binding("escape", "stop", "Stop / back"),
+        Binding("r", "results", "Results"),
+        Binding("h", "history", "History"),
+    ]
+    POLL_EVERY = 0.25
+
+    def __init__(self, settings, fault=None) -> None:
+        super().__init__()
+        from ddbtui.bench.live import LiveModel
+
+        self.settings = settings
+        self.fault = fault
+        self.model = LiveModel(settings.strategies, settings.items, settings.repeat)
+        self.handle = None
+        self.proxy = None
+        self.state = "starting"  # starting | running | stopping | finished | cancelled | failed
+        self.doc: dict | None = None
+        self.saved_path: str | None = None
+        self.cancel_requested = False
+        self.stop_latency: float | None = None  # seconds from cancel to the engine gone
+        self._cancel_t: float | None = None
+        self._killing = False
+        self._timer = None
+        self.cpu = None
+        self.ticks = 0
+        self.tick_seconds = 0.0  # time spent in tick() (UI cost of the live view)
+        _LIVE.add(self)
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        from ddbtui.ui.widgets.bench_charts import HistogramChart, LatencyChart, ThroughputChart, colour
+        from ddbtui.ui.widgets.bench_progress import StrategyProgress
+
+        yield TargetBar()
+        with Horizontal(id="run-head"):
+            yield Static(self._title(), id="run-title", markup=False)
+            yield Button("Stop", variant="error", id="stop", compact=True)
+            yield Button("Results", id="results", compact=True, disabled=True)
+        yield Static("", id="run-status", markup=False)
+        with Vertical(id="progress"):
+            for i, name in enumerate(self.settings.strategies):
+                yield StrategyProgress(name, self.settings.items * self.settings.repeat, colour(i))
+        yield Static("", id="counters")
+        with Horizontal(id="charts"):
+            with Vertical(id="charts-left"):
+                yield LatencyChart(id="latency-chart")
+                yield ThroughputChart(id="throughput-chart")
+            yield HistogramChart(id="histogram-chart")
+        yield Static("UI CPU - · engine CPU -", id="cpu", markup=False)
+        yield Footer(compact=True)
+
+    def _title(self) -> str:
+        s = self.settings
+        extra = f", ~{s.item_bytes} B" if s.item_bytes else ""
+        fault = f" · fault proxy: {self.fault.describe()}" if self.fault else ""
+        return (f"Benchmark: {len(s.strategies)} strateg{'y' if len(s.strategies) == 1 else 'ies'}, "
+                f"{s.items:,} {s.workload} items{extra}, concurrency {s.concurrency}, {s.repeat} repeat(s), "
+                f"retry {s.retry_mode}{fault}")
+
+    def on_mount(self) -> None:
+        from ddbtui.bench.live import CpuMeter
+
+        self.cpu = CpuMeter()
+        try:
+            ensure_resource_tracker()
+        except Exception as e:  # the launch below reports the real failure
+            self.log.warning(f"resource tracker: {e!r}")
+        self.launch(self.app.connection)
+        self._timer = self.set_interval(self.POLL_EVERY, self.tick)
+        self._update_status()
+
+    # ------------------------------------------------------------------ launching
+    @work(group="bench-launch", thread=True, exit_on_error=False)
+    def launch(self, conn) -> None:
+        from ddbtui.bench.runner import start_run
+
+        proxy = None
+        try:
+            run_conn, admin = conn, None
+            if self.fault is not None:
+                from ddbtui.bench.proxy_process import ProxyProcess
+
+                proxy = ProxyProcess(conn.endpoint_url, self.fault).start()
+                run_conn, admin = dataclasses.replace(conn, endpoint_url=proxy.url), conn
+                self.settings.proxy_url = proxy.url
+                self.settings.proxy_config = {**self.fault.to_dict(), "describe": self.fault.describe()}
+            if self.cancel_requested:
+                raise RuntimeError("cancelled before the engine started")
+            handle = start_run(self.settings, run_conn, admin_conn=admin)
+        except Exception as e:
+            if proxy is not None:
+                proxy.stop()
+            from ddbtui.dynamo.errors import explain
+
+            self.post_message(RunLaunchFailed(str(e) if isinstance(e, (ValueError, RuntimeError)) else explain(e)))
+            return
+        if self.cancel_requested or not self.is_attached:
+            handle.cancel()
+            handle.kill()
+            if proxy is not None:
+                proxy.stop()
+        self.post_message(RunLaunched(handle, proxy))
+
+    def on_run_launched(self, msg: RunLaunched) -> None:
+        self.handle, self.proxy = msg.handle, msg.proxy
+        if self.cpu is not None:
+            self.cpu.set_engine(self.handle.pid)
+        if self.cancel_requested:
+            self._cancel_t = time.monotonic()
+            self.state = "stopping"
+        else:
+            self.state = "running"
+        self._update_status()
+
+    def on_run_launch_failed(self, msg: RunLaunchFailed) -> None:
+        self.state = "failed"
+        self.model.message = msg.message
+        self._update_status()
+        self._set_buttons()
+        self.notify(msg.message, title="Benchmark did not start", severity="error", timeout=10, markup=False)
+
+    # ------------------------------------------------------------------ the pull loop
+    def tick(self) -> None:
+        t0 = time.perf_counter()
+        self.ticks += 1
+        h = self.handle
+        if h is not None and self.state in ("running", "stopping"):
+            changed = self.model.feed(h.poll())
+            if len(h.runs) != self.model._runs_seen:
+                self.model.add_runs(h.runs)
+                changed = True
+            if changed:
+                self.refresh_live()
+            if h.done:
+                self._finished()
+            elif (self._cancel_t is not None and not self._killing
+                  and time.monotonic() - self._cancel_t > 1.5):
+                self._killing = True
+                self._kill_engine()
+        if self.cpu is not None and self.cpu.sample():
+            self.query_one("#cpu", Static).update(self.cpu.line())
+        self.tick_seconds += time.perf_counter() - t0
+
+    def refresh_live(self) -> None:
+        from ddbtui.ui.widgets.bench_charts import HistogramChart, LatencyChart, ThroughputChart
+        from ddbtui.ui.widgets.bench_progress import StrategyProgress
+
+        for row in self.query(StrategyProgress):
+            row.show(self.model.by[row.strategy])
+        c = self.model.counters()
+        self.query_one("#counters", Static).update(Text.assemble(
+            ("ok ", "dim"), (f"{c['ok']:,}", "bold green"), ("  retried ", "dim"), f"{c['retried']:,}",
+            (f" ({c['retries']:,} retries)", "dim"), ("  throttled ", "dim"),
+            (f"{c['throttled']:,}", "bold yellow" if c["throttled"] else ""),
+            ("  failed ", "dim"), (f"{c['failed']:,}", "bold red" if c["failed"] else "")))
+        self.query_one(LatencyChart).feed(self.model)
+        self.query_one(ThroughputChart).feed(self.model)
+        self.query_one(HistogramChart).feed(self.model)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        conn = self.app.connection
+        where = conn.label() if conn is not None else "?"
+        if self.proxy is not None:
+            where += f" via fault proxy {self.proxy.url}"
+        eng = f"engine pid {self.handle.pid}" if self.handle is not None else "engine starting…"
+        m = self.model
+        if self.state == "running":
+            cur = m.by.get(m.current) if m.current else None
+            what = (f"{cur.name} {cur.phase} (run {cur.repeat}/{cur.repeats})" if cur else m.phase)
+            state = f"running: {what}"
+        elif self.state == "stopping":
+            state = "stopping: waiting for the engine (killed after 1 s)…"
+        elif self.state == "cancelled":
+            state = "CANCELLED: what was measured is kept, marked incomplete"
+        elif self.state == "finished":
+            state = "finished" + ("" if (self.doc or {}).get("complete") else " (incomplete)")
+        elif self.state == "failed":
+            state = f"failed: {m.message}"
+        else:
+            state = "starting the engine…"
+        saved = f" · saved {self.saved_path}" if self.saved_path else ""
+        self.query_one("#run-status", Static).update(f"target {where} · {eng} · {state}{saved}")
+
+    def _set_buttons(self) -> None:
+        live = self.state in ("starting", "running", "stopping")
+        stop = self.query_one("#stop", Button)
+        stop.disabled = not live or self.state == "stopping"
+        stop.label = "Stop" if live else "Back"
+        if not live:
+            stop.disabled = False
+            stop.variant = "default"
+        self.query_one("#results", Button).disabled = self.doc is None
+
+    @work(group="bench-kill", thread=True, exit_on_error=False)
+    def _kill_engine(self) -> None:
+        h = self.handle
+        if h is not None:
+            h.kill()
+
+    def _finished(self) -> None:
+        h = self.handle
+        self.model.feed(h.poll())
+        self.model.add_runs(h.runs)
+        cancelled = h.cancelled
+        self.model.finish(cancelled)
+        if self._cancel_t is not None:
+            self.stop_latency = time.monotonic() - self._cancel_t
+        self.doc = h.result
+        self.state = "cancelled" if cancelled else ("finished" if self.doc and not self.doc.get("error") else "failed")
+        if self.state == "failed":
+            self.model.message = (self.doc or {}).get("error") or h.error or "the engine failed"
+        self.refresh_live()
+        self._set_buttons()
+        self._stop_proxy()
+        self.save_result(h)
+
+    @work(group="bench-save", thread=True, exit_on_error=False)
+    def save_result(self, h) -> None:
+        h.join(2.0)  # reaps the engine process
+        doc = h.result
+        try:
+            from ddbtui.bench import results
+
+            path = str(results.save(doc))
+            err = None
+        except OSError as e:
+            path, err = None, f"could not save the result: {e}"
+        self.post_message(RunSaved(doc, path, err))
+
+    def on_run_saved(self, msg: RunSaved) -> None:
+        self.saved_path = msg.path
+        self._update_status()
+        if msg.error:
+            self.notify(msg.error, severity="error", markup=False)
+        if self.state == "failed" and self.model.message:
+            self.notify(self.model.message, title="Benchmark failed", severity="error", timeout=10, markup=False)
+        if self.is_current:
+            self.action_results()
+
+    # ------------------------------------------------------------------ actions
+    @on(Button.Pressed, "#stop")
+    def _stop_pressed(self) -> None:
+        self.action_stop()
+
+    @on(Button.Pressed, "#results")
+    def action_results(self) -> None:
+        if self.doc is None:
+            return
+        from ddbtui.ui.screens.bench_results import BenchResultsScreen
+
+        self.app.push_screen(BenchResultsScreen(self.doc, self.saved_path))
+
+    def action_history(self) -> None:
+        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
+
+        self.app.push_screen(BenchHistoryScreen())
+
+    def action_stop(self) -> None:
+        if self.state in ("finished", "cancelled", "failed"):
+            self.app.pop_screen()
+            return
+        if self.state == "stopping":
+            return
+        self.cancel_requested = True
+        self._cancel_t = time.monotonic()
+        if self.handle is not None:
+            self.handle.cancel()
+        self.state = "stopping"
+        self._set_buttons()
+        self._update_status()
+
+    # ------------------------------------------------------------------ cleanup
+    def _stop_proxy(self) -> None:
+        p, self.proxy = self.proxy, None
+        if p is not None:
+            p.stop()
+
+    def shutdown(self) -> None:
+        """Stop everything now (leaving the screen, quitting the app)."""
+        self.cancel_requested = True
+        h = self.handle
+        if h is not None and not h._finished:
+            h.cancel()
+            h.kill()
+        elif h is not None:
+            try:
+                h._p.join(0.5)
+                if h._p.is_alive():
+                    h.kill()
+            except Exception:
+                pass
+        self._stop_proxy()
+
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.shutdown()
+        _LIVE.discard(self)

@@ -1,0 +1,317 @@
+"""What a live view of a benchmark needs, folded from `RunHandle` snapshots (no textual).
+
+`LiveModel(strategies, items, repeats)`; call `feed(handle.poll())` from a timer (pull, never
+a message per request) and `add_runs(handle.runs)`; read per-strategy `StrategyLive`:
+progress over all repeats, items/s, ETA, counters, the latency / throughput series over the
+engine's clock, and a latency histogram merged from every `hist_delta` (an HdrHistogram per
+strategy, plus coarse log-spaced bins for a chart).
+
+`CpuMeter(pid)`: CPU of this process and of the engine process (with its children), as a
+percentage of one core, sampled with psutil at most once a second.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+# log-spaced latency bins for the histogram chart: 0.1 ms .. ~100 s, 8 per decade
+BIN_PER_DECADE = 8
+BIN_LO_MS = 0.1
+N_BINS = 6 * BIN_PER_DECADE
+MAX_POINTS = 2400  # per series (10 min at 4 Hz); older points are thinned
+
+
+def bin_of_ms(ms: float) -> int:
+    if ms <= BIN_LO_MS:
+        return 0
+    return min(N_BINS - 1, int(math.log10(ms / BIN_LO_MS) * BIN_PER_DECADE))
+
+
+def bin_center_ms(i: int) -> float:
+    return BIN_LO_MS * 10 ** ((i + 0.5) / BIN_PER_DECADE)
+
+
+@dataclass
+class StrategyLive:
+    name: str
+    index: int
+    items: int  # per run
+    repeats: int
+    state: str = "waiting"  # waiting | running | finished | cancelled | failed
+    phase: str = ""
+    repeat: int = 0
+    done: int = 0  # items finished in the current run
+    ok: int = 0  # counters of the current run
+    failed: int = 0
+    retried: int = 0
+    retries: int = 0
+    throttled: int = 0
+    items_per_s: float = 0.0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    message: str = ""
+    # finished runs (records from the engine)
+    runs: list[dict] = field(default_factory=list)
+    # series over the engine clock (seconds)
+    t: list[float] = field(default_factory=list)
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+    ips: list[float] = field(default_factory=list)
+    bins: list[int] = field(default_factory=lambda: [0] * N_BINS)
+    hist: object = None  # HdrHistogram (µs), created on first delta
+
+    @property
+    def total(self) -> int:
+        return self.items * self.repeats
+
+    @property
+    def completed(self) -> int:
+        if self.state == "finished":
+            return self.total
+        finished = len(self.runs)
+        current = self.done if self.repeat > finished else 0
+        return min(self.total, finished * self.items + current)
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.state != "running" or self.items_per_s <= 0:
+            return None
+        return max(0.0, (self.total - self.completed) / self.items_per_s)
+
+    @property
+    def result_items_per_s(self) -> float | None:
+        vals = [r["items_per_s"] for r in self.runs if r.get("items_per_s")]
+        return sum(vals) / len(vals) if vals else None
+
+    @property
+    def lost(self) -> int | None:
+        checked = [r for r in self.runs if r.get("lost") is not None]
+        if not checked:
+            return None
+        return sum(max(r.get("lost") or 0, r.get("missing") or 0) for r in checked)
+
+    def totals(self) -> dict:
+        """ok/failed/retried/retries/throttled over finished runs plus the current one."""
+        out = {k: sum(r.get(k) or 0 for r in self.runs) for k in ("ok", "failed", "retried", "retries", "throttled")}
+        if self.repeat > len(self.runs):
+            for k in out:
+                out[k] += getattr(self, k)
+        return out
+
+    def merge_delta(self, text: str) -> None:
+        if not text:
+            return
+        from hdrh.histogram import HdrHistogram
+
+        from ddbtui.bench.stats import new_histogram
+
+        d = HdrHistogram.decode(text.encode("ascii"))
+        if self.hist is None:
+            self.hist = new_histogram()
+        self.hist.add(d)
+        counts = d.counts
+        # walk only the filled part of the counts array (the rest is zero)
+        top = d.get_counts_array_index(d.get_max_value()) + 1 if d.get_total_count() else 0
+        lo = d.get_counts_array_index(d.get_min_value()) if top else 0
+        for i in range(lo, min(top, len(counts))):
+            c = counts[i]
+            if c:
+                self.bins[bin_of_ms(d.get_value_from_index(i) / 1000.0)] += c
+
+
+def _thin(xs: list) -> None:
+    if len(xs) > MAX_POINTS:
+        del xs[::2]
+
+
+class LiveModel:
+    def __init__(self, strategies: list[str], items: int, repeats: int = 1):
+        self.order = list(strategies)
+        self.by = {n: StrategyLive(n, i, items, repeats) for i, n in enumerate(strategies)}
+        self.items = items
+        self.repeats = repeats
+        self.current: str | None = None
+        self.phase = "starting"
+        self.message = ""
+        self.t = 0.0
+        self.snapshots = 0
+        self.version = 0  # bumps when anything a chart shows changed
+        self._runs_seen = 0
+
+    def __iter__(self):
+        return (self.by[n] for n in self.order)
+
+    def feed(self, snaps) -> bool:
+        changed = False
+        for s in snaps:
+            self.snapshots += 1
+            self.t = max(self.t, s.t)
+            if s.message:
+                self.message = s.message
+            self.phase = s.phase
+            st = self.by.get(s.strategy)
+            if st is None:
+                continue
+            changed = True
+            if s.kind in ("phase", "progress"):
+                self.current = s.strategy
+                st.state = "running"
+                st.phase = s.phase
+                if s.repeat != st.repeat:
+                    st.repeat = s.repeat
+                    st.done = st.ok = st.failed = st.retried = st.retries = st.throttled = 0
+                    st.items_per_s = 0.0
+                if s.kind == "progress":
+                    st.done, st.ok, st.failed = s.done, s.ok, s.failed
+                    st.retried, st.retries, st.throttled = s.retried, s.retries, s.throttled
+                    st.items_per_s = s.items_per_s
+                    st.p50_ms, st.p99_ms = s.p50_ms, s.p99_ms
+                    st.merge_delta(s.hist_delta)
+                    if s.phase == "writing" and s.p50_ms is not None:
+                        st.t.append(s.t)
+                        st.p50.append(s.p50_ms)
+                        st.p99.append(s.p99_ms or s.p50_ms)
+                        st.ips.append(s.interval_items_per_s)
+                        for xs in (st.t, st.p50, st.p99, st.ips):
+                            _thin(xs)
+                    if s.phase == "cancelled":
+                        st.state = "cancelled"
+            elif s.kind == "run":
+                st.phase = s.phase
+                if s.phase == "cancelled":
+                    st.state = "cancelled"
+                elif s.repeat >= s.repeats:
+                    st.state = "finished"
+                if s.message:
+                    st.message = s.message
+        if changed:
+            self.version += 1
+        return changed
+
+    def add_runs(self, runs: list[dict]) -> None:
+        """Finished run records (RunHandle.runs); only new ones are taken."""
+        for r in runs[self._runs_seen:]:
+            st = self.by.get(r["strategy"])
+            if st is not None:
+                st.runs.append(r)
+                if r.get("error"):
+                    st.state = "failed"
+                    st.message = r["error"]
+        if len(runs) != self._runs_seen:
+            self._runs_seen = len(runs)
+            self.version += 1
+
+    def finish(self, cancelled: bool) -> None:
+        for st in self:
+            if st.state == "running":
+                st.state = "cancelled" if cancelled else "finished"
+
+    def counters(self) -> dict:
+        out = {"ok": 0, "failed": 0, "retried": 0, "retries": 0, "throttled": 0}
+        for st in self:
+            for k, v in st.totals().items():
+                out[k] += v
+        return out
+
+
+def fmt_eta(s: float | None) -> str:
+    if s is None:
+        return ""
+    s = int(round(s))
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
+
+
+class CpuMeter:
+    """CPU % of one core: this process, and the engine process with its children."""
+
+    def __init__(self, engine_pid: int | None = None, every: float = 1.0):
+        import psutil
+
+        self._psutil = psutil
+        self.me = psutil.Process(os.getpid())
+        self.me.cpu_percent(None)
+        self.every = every
+        self._last = 0.0
+        self._engine: dict[int, object] = {}
+        self.engine_pid = engine_pid
+        self.ui = 0.0
+        self.engine = 0.0
+        self._times: tuple[float, float] | None = None  # (wall, engine cpu seconds)
+
+    def set_engine(self, pid: int | None) -> None:
+        self.engine_pid = pid
+        self._engine = {}
+        self._times = None
+
+    def _engine_cpu_seconds(self) -> float:
+        ps = self._psutil
+        total = 0.0
+        try:
+            root = ps.Process(self.engine_pid)
+            procs = [root] + root.children(recursive=True)
+        except ps.Error:
+            procs = []
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+                self._engine[p.pid] = t.user + t.system
+            except ps.Error:
+                total += self._engine.get(p.pid, 0.0)
+        # processes that ended keep their last figure (their CPU was spent)
+        alive = {p.pid for p in procs}
+        total += sum(v for k, v in self._engine.items() if k not in alive)
+        return total
+
+    def sample(self, force: bool = False) -> bool:
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return False
+        self._last = now
+        self.ui = self.me.cpu_percent(None)
+        if self.engine_pid:
+            cpu = self._engine_cpu_seconds()
+            if self._times is not None and now > self._times[0]:
+                self.engine = max(0.0, (cpu - self._times[1]) / (now - self._times[0]) * 100.0)
+            self._times = (now, cpu)
+        return True
+
+    def line(self) -> str:
+        eng = f"{self.engine:.0f}%" if self.engine_pid else "-"
+        return f"UI CPU {self.ui:.0f}% · engine CPU {eng}"
+
+
+def bucket_series(t: list[float], ys: list[float], t0: float, width: float, agg=max) -> tuple[list[float], list[float]]:
+    """Thin a series for a chart: one point per `width` seconds (aggregated with `agg`,
+    placed at the bucket's last time). Charts cost per point drawn, not per sample."""
+    if width <= 0 or len(t) < 2:
+        return list(t), list(ys)
+    out_t: list[float] = []
+    out_y: list[float] = []
+    key = None
+    acc: list[float] = []
+    last_t = 0.0
+    for ti, yi in zip(t, ys):
+        k = int((ti - t0) / width)
+        if k != key and acc:
+            out_t.append(last_t)
+            out_y.append(agg(acc))
+            acc = []
+        key = k
+        acc.append(yi)
+        last_t = ti
+    if acc:
+        out_t.append(last_t)
+        out_y.append(agg(acc))
+    return out_t, out_y
+
+
+def mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
