@@ -145,3 +145,38 @@ def strip_ansi(s: str) -> str:
 
 def replace(conn, url):
     return dataclasses.replace(conn, endpoint_url=url)
+
+
+def warm_engine(url: str, items: int = 4000, concurrency: int = 32) -> float:
+    """Write `items` PutItems (raw client) into a scratch table and delete it: DynamoDB Local's
+    JIT is cold after start and the first measured run would pay for it. Returns seconds."""
+    import asyncio
+    import uuid
+
+    from ddbtui.bench.workload import Workload
+    from ddbtui.dynamo.clients import new_client
+    from ddbtui.dynamo.raw import RawDynamoClient
+    from ddbtui.dynamo.tables import create_table, delete_table
+
+    t0 = time.perf_counter()
+    conn = conn_for(url)
+    admin = new_client(conn)
+    table = f"warm-{uuid.uuid4().hex[:8]}"
+    create_table(admin, Workload("books").table_spec(table), wait=True)
+    data = Workload("books", 7).ddb_items(items)
+
+    async def go():
+        async with RawDynamoClient.from_connection(conn, max_connections=concurrency) as c:
+            sem = asyncio.Semaphore(concurrency)
+
+            async def put(it):
+                async with sem:
+                    await c.put_item(table, it)
+
+            await asyncio.gather(*(put(i) for i in data))
+            for i in range(0, len(data), 25):
+                await c.batch_write(table, data[i:i + 25])
+
+    asyncio.run(go())
+    delete_table(admin, table, wait=False)
+    return time.perf_counter() - t0
