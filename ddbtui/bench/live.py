@@ -73,7 +73,8 @@ class StrategyLive:
             return self.total
         finished = len(self.runs)
         current = self.done if self.repeat > finished else 0
-        return min(self.total, finished * self.items + current)
+        past = sum(r.get("attempted", self.items) for r in self.runs)
+        return min(self.total, past + current)
 
     @property
     def eta_s(self) -> float | None:
@@ -245,17 +246,26 @@ class CpuMeter:
         self.engine = 0.0
         self._times: tuple[float, float] | None = None  # (wall, engine cpu seconds)
 
+    _procs: list | None = None
+    _procs_t = 0.0
+
     def set_engine(self, pid: int | None) -> None:
         self.engine_pid = pid
         self._engine = {}
         self._times = None
+        self._procs = None
 
     def _engine_cpu_seconds(self) -> float:
         ps = self._psutil
         total = 0.0
+        # children(recursive=True) reads every /proc entry: refresh the list every 5 s only
+        now = time.monotonic()
         try:
-            root = ps.Process(self.engine_pid)
-            procs = [root] + root.children(recursive=True)
+            if self._procs is None or now - self._procs_t > 5.0:
+                root = ps.Process(self.engine_pid)
+                self._procs = [root] + root.children(recursive=True)
+                self._procs_t = now
+            procs = self._procs
         except ps.Error:
             procs = []
         for p in procs:

@@ -341,11 +341,10 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
     def _title(self) -> str:
         s = self.settings
-        extra = f", ~{s.item_bytes} B" if s.item_bytes else ""
-        fault = f" · fault proxy: {self.fault.describe()}" if self.fault else ""
-        return (f"Benchmark: {len(s.strategies)} strateg{'y' if len(s.strategies) == 1 else 'ies'}, "
-                f"{s.items:,} {s.workload} items{extra}, concurrency {s.concurrency}, {s.repeat} repeat(s), "
-                f"retry {s.retry_mode}{fault}")
+        extra = f" of ~{s.item_bytes} B" if s.item_bytes else ""
+        fault = f" · proxy {self.fault.describe()}" if self.fault else ""
+        return (f"Benchmark · {s.items:,} {s.workload} items{extra} · concurrency {s.concurrency} · "
+                f"×{s.repeat} · retry {s.retry_mode}{fault}")
 
     def on_mount(self) -> None:
         from ddbtui.bench.live import CpuMeter
@@ -428,10 +427,10 @@ class BenchRunScreen(DdbScreenMixin, Screen):
                 self._killing = True
                 self._kill_engine()
         if self.cpu is not None and self.cpu.sample():
-            self.query_one("#cpu", Static).update(self.cpu.line())
+            self.query_one("#cpu", Static).update(self.cpu.line(), layout=False)
         self.tick_seconds += time.perf_counter() - t0
 
-    def refresh_live(self) -> None:
+    def refresh_live(self, force: bool = False) -> None:
         from ddbtui.ui.widgets.bench_charts import HistogramChart, LatencyChart, ThroughputChart
         from ddbtui.ui.widgets.bench_progress import StrategyProgress
 
@@ -442,10 +441,13 @@ class BenchRunScreen(DdbScreenMixin, Screen):
             ("ok ", "dim"), (f"{c['ok']:,}", "bold green"), ("  retried ", "dim"), f"{c['retried']:,}",
             (f" ({c['retries']:,} retries)", "dim"), ("  throttled ", "dim"),
             (f"{c['throttled']:,}", "bold yellow" if c["throttled"] else ""),
-            ("  failed ", "dim"), (f"{c['failed']:,}", "bold red" if c["failed"] else "")))
-        self.query_one(LatencyChart).feed(self.model)
-        self.query_one(ThroughputChart).feed(self.model)
-        self.query_one(HistogramChart).feed(self.model)
+            ("  failed ", "dim"), (f"{c['failed']:,}", "bold red" if c["failed"] else "")), layout=False)
+        # charts redraw within their CPU budget (see bench_charts.CHART_BUDGET); always at the end
+        now = time.monotonic()
+        for chart in (self.query_one(LatencyChart), self.query_one(ThroughputChart),
+                      self.query_one(HistogramChart)):
+            if force or chart.due(now):
+                chart.feed(self.model)
         self._update_status()
 
     def _update_status(self) -> None:
@@ -470,7 +472,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         else:
             state = "starting the engine…"
         saved = f" · saved {self.saved_path}" if self.saved_path else ""
-        self.query_one("#run-status", Static).update(f"target {where} · {eng} · {state}{saved}")
+        self.query_one("#run-status", Static).update(f"target {where} · {eng} · {state}{saved}", layout=False)
 
     def _set_buttons(self) -> None:
         live = self.state in ("starting", "running", "stopping")
@@ -500,7 +502,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         self.state = "cancelled" if cancelled else ("finished" if self.doc and not self.doc.get("error") else "failed")
         if self.state == "failed":
             self.model.message = (self.doc or {}).get("error") or h.error or "the engine failed"
-        self.refresh_live()
+        self.refresh_live(force=True)
         self._set_buttons()
         self._stop_proxy()
         self.save_result(h)

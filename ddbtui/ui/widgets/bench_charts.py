@@ -7,6 +7,13 @@ with the points drawn, and the UI must stay cheap next to the engine being measu
 
 from __future__ import annotations
 
+import re
+import time
+from functools import lru_cache
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Span, Text
 from textual_plotext import PlotextPlot
 
 from ddbtui.bench.live import LiveModel, bin_center_ms, bucket_series, mean
@@ -19,6 +26,70 @@ MARKER = "hd"
 
 def colour(i: int):
     return PALETTE[i % len(PALETTE)]
+
+
+# The charts together should cost at most this share of one core: a chart whose redraw
+# (plotext build + conversion) takes c seconds waits at least c * N_CHARTS / CHART_BUDGET
+# between redraws (and never less than MIN_INTERVAL). On a fast machine that is the 4 Hz
+# of the poll; on a loaded 2-core box about 2 Hz.
+CHART_BUDGET = 0.08
+N_CHARTS = 3
+MIN_INTERVAL = 0.25
+
+_SGR = re.compile(r"((?:\x1b\[[0-9;]*m)+)|([^\x1b]+)")
+
+
+@lru_cache(maxsize=256)
+def _sgr_style(codes: str) -> Style | None:
+    """Style for a run of SGR sequences as plotext writes them (reset, 256 and RGB colours, bold)."""
+    fg = bg = None
+    bold = False
+    for seq in codes.split("\x1b[")[1:]:
+        params = seq.rstrip("m").split(";")
+        i = 0
+        while i < len(params):
+            p = params[i]
+            if p in ("", "0"):
+                fg = bg = None
+                bold = False
+            elif p == "1":
+                bold = True
+            elif p in ("38", "48") and i + 1 < len(params):
+                if params[i + 1] == "5" and i + 2 < len(params):
+                    c = Color.from_ansi(int(params[i + 2]))
+                    i += 2
+                elif params[i + 1] == "2" and i + 4 < len(params):
+                    c = Color.from_rgb(int(params[i + 2]), int(params[i + 3]), int(params[i + 4]))
+                    i += 4
+                else:
+                    c = None
+                if p == "38":
+                    fg = c
+                else:
+                    bg = c
+                i += 1
+            i += 1
+    if fg is None and bg is None and not bold:
+        return None
+    return Style(color=fg, bgcolor=bg, bold=bold or None)
+
+
+def ansi_to_text(s: str) -> Text:
+    """plotext's output as a rich Text, several times faster than Text.from_ansi (which
+    re-parses every SGR sequence); plotext resets after each run, so styles do not nest."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+    style = None
+    for codes, chunk in _SGR.findall(s):
+        if codes:
+            style = _sgr_style(codes)
+            continue
+        parts.append(chunk)
+        if style is not None:
+            spans.append(Span(pos, pos + len(chunk), style))
+        pos += len(chunk)
+    return Text("".join(parts), spans=spans, no_wrap=True, end="")
 
 
 class BenchChart(PlotextPlot):
@@ -36,7 +107,36 @@ class BenchChart(PlotextPlot):
         self.border_title = title
         self.data: dict = {}
         self.draws = 0
+        self.renders = 0
+        self.cost = 0.0  # seconds per redraw (EMA): set_data + build + conversion
+        self.last_draw = 0.0
+        self.min_interval = MIN_INTERVAL
         self._key = None
+        self._cache: tuple | None = None
+
+    def due(self, now: float | None = None) -> bool:
+        """Whether a redraw fits the charts' CPU budget now."""
+        now = time.monotonic() if now is None else now
+        wait = max(self.min_interval, self.cost * N_CHARTS / CHART_BUDGET)
+        return now - self.last_draw >= wait
+
+    def _account(self, seconds: float) -> None:
+        self.cost = seconds if self.cost == 0 else 0.7 * self.cost + 0.3 * seconds
+
+    def render(self):
+        key = (self.draws, self.size, self.app.theme, self.theme)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        t0 = time.perf_counter()
+        w, h = self.size.width, self.size.height
+        self._plot.plotsize(w, h)
+        self._plot._set_size(w, h)  # as PlotextPlot.render does (textual-plotext issue 5)
+        self._plot.theme(self._get_plotext_theme_name(self.app.theme))
+        text = ansi_to_text(self._plot.build())
+        self.renders += 1
+        self._cache = (key, text)
+        self._account(time.perf_counter() - t0 + self._draw_cost)
+        return text
 
     def _axes(self) -> None:
         p = self.plt
@@ -48,12 +148,17 @@ class BenchChart(PlotextPlot):
         """Store `data` and redraw; skipped when `key` equals the previous one."""
         if key is not None and key == self._key:
             return False
+        t0 = time.perf_counter()
         self._key = key
         self.data = data
         self.draw()
         self.draws += 1
+        self.last_draw = time.monotonic()
+        self._draw_cost = time.perf_counter() - t0
         self.refresh()
         return True
+
+    _draw_cost = 0.0
 
     def draw(self) -> None:  # pragma: no cover - subclasses
         raise NotImplementedError
@@ -65,7 +170,7 @@ class LatencyChart(BenchChart):
     def __init__(self, **kw) -> None:
         super().__init__("latency ms over time (p99 line, p50 dots)", **kw)
 
-    def feed(self, model: LiveModel, points: int = 120) -> bool:
+    def feed(self, model: LiveModel, points: int = 60) -> bool:
         t_all = [st.t for st in model if st.t]
         if not t_all:
             return False
@@ -96,7 +201,7 @@ class ThroughputChart(BenchChart):
     def __init__(self, **kw) -> None:
         super().__init__("throughput items/s over time", **kw)
 
-    def feed(self, model: LiveModel, points: int = 120) -> bool:
+    def feed(self, model: LiveModel, points: int = 60) -> bool:
         t_all = [st.t for st in model if st.t]
         if not t_all:
             return False
@@ -125,6 +230,7 @@ class HistogramChart(BenchChart):
 
     def __init__(self, **kw) -> None:
         super().__init__("latency histogram (% of requests)", **kw)
+        self.min_interval = 1.0  # cumulative: it changes slowly
 
     def feed(self, model: LiveModel) -> bool:
         series = {}

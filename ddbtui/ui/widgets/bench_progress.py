@@ -79,4 +79,4 @@ class StrategyProgress(Horizontal):
         for state in ("running", "finished", "cancelled", "failed"):
             self.set_class(st.state == state, f"-{state}")
         self.query_one(ProgressBar).update(total=st.total, progress=st.completed)
-        self.query_one(".sp-info", Static).update(info)
+        self.query_one(".sp-info", Static).update(info, layout=False)
