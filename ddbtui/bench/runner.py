@@ -389,8 +389,15 @@ def run_benchmark(settings: Settings, conn: Connection, *, emit: Callable[[str, 
 
 
 # ================================================================ engine process
-def _engine_main(settings_d: dict, conn_d: dict, admin_d: dict | None, q, cancel_ev) -> None:
+def _engine_main(settings_d: dict, conn_d: dict, admin_d: dict | None, q, cancel_ev,
+                 log_path: str | None = None) -> None:
     from ddbtui.bench.proc import child_setup
+
+    if log_path:  # keep the engine (and its workers) off a TUI's terminal
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
 
     stop = threading.Event()
     child_setup(stop.set)
@@ -534,16 +541,40 @@ class RunHandle:
             self._p.join(0.5)
 
 
-def start_run(settings: Settings, conn: Connection, *, admin_conn: Connection | None = None) -> RunHandle:
+def _ensure_resource_tracker() -> None:
+    """multiprocessing starts its resource tracker lazily, passing sys.stderr's fd; under a
+    TUI (Textual swaps sys.stderr for an object whose fileno() is -1) that fails with "bad
+    value(s) in fds_to_keep". Start it with /dev/null as stderr in that case."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    try:
+        if sys.stderr is not None and sys.stderr.fileno() >= 0:
+            return
+    except Exception:
+        pass
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def start_run(settings: Settings, conn: Connection, *, admin_conn: Connection | None = None,
+              log_path: str | None = None) -> RunHandle:
     """Start the engine process; returns at once. `admin_conn`: the target itself when `conn`
-    goes through a fault proxy (tables are created and verified directly)."""
+    goes through a fault proxy (tables are created and verified directly). `log_path`: send
+    the engine's stdout/stderr there (a TUI must not let a child write on its terminal)."""
     settings.validate()
+    _ensure_resource_tracker()
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue()
     # a polled shared byte, not an Event: Event.set() blocks forever if a waiter died mid-wait
     cancel_ev = ctx.RawValue("b", 0)
     p = ctx.Process(target=_engine_main, name="ddbtui-bench-engine",
                     args=(asdict(settings), conn.to_dict(), admin_conn.to_dict() if admin_conn else None,
-                          q, cancel_ev), daemon=False)
+                          q, cancel_ev, log_path), daemon=False)
     p.start()
     return RunHandle(p, q, cancel_ev, settings, admin_conn or conn)

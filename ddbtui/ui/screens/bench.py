@@ -382,7 +382,10 @@ class BenchRunScreen(DdbScreenMixin, Screen):
                 self.settings.proxy_config = {**self.fault.to_dict(), "describe": self.fault.describe()}
             if self.cancel_requested:
                 raise RuntimeError("cancelled before the engine started")
-            handle = start_run(self.settings, run_conn, admin_conn=admin)
+            from ddbtui import paths
+
+            handle = start_run(self.settings, run_conn, admin_conn=admin,
+                               log_path=str(paths.log_dir() / "bench-engine.log"))
         except Exception as e:
             if proxy is not None:
                 proxy.stop()
