@@ -178,6 +178,6 @@ async def test_filter_as_you_type_and_palette_commands(make_app, ui_client, ui_t
             app.action_benchmark()
             await pilot.pause()
             assert type(app.screen).__name__ == "BenchScreen"
-            assert "benchmark screen is coming" in screen_text(app)
+            assert "Run a write benchmark" in screen_text(app)
     finally:
         t.delete_table(ui_client, ui_table_name)
