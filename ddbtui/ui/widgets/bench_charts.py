@@ -7,13 +7,17 @@ with the points drawn, and the UI must stay cheap next to the engine being measu
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from rich.color import Color
 from rich.style import Style
+from rich.segment import Segment
 from rich.text import Span, Text
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from ddbtui.bench.live import LiveModel, bin_center_ms, bucket_series, mean
@@ -35,6 +39,19 @@ def colour(i: int):
 CHART_BUDGET = 0.08
 N_CHARTS = 3
 MIN_INTERVAL = 0.25
+
+_BUILDER: ThreadPoolExecutor | None = None
+
+
+def _builder() -> ThreadPoolExecutor:
+    """One thread builds every live chart, one at a time. plotext's build is pure Python, so
+    it still takes the GIL, but the interpreter switches threads every few milliseconds:
+    the event loop keeps answering keys and timers instead of waiting out a whole build."""
+    global _BUILDER
+    if _BUILDER is None:
+        _BUILDER = ThreadPoolExecutor(1, thread_name_prefix="ddbtui-chart")
+    return _BUILDER
+
 
 _SGR = re.compile(r"((?:\x1b\[[0-9;]*m)+)|([^\x1b]+)")
 
@@ -92,6 +109,28 @@ def ansi_to_text(s: str) -> Text:
     return Text("".join(parts), spans=spans, no_wrap=True, end="")
 
 
+class _Piece(str):
+    style: Style | None = None
+
+
+def _line_segments(line: Text):
+    """(text, style) pieces of one line of a Text whose spans do not overlap (ansi_to_text)."""
+    plain = line.plain
+    pos = 0
+    out = []
+    for sp in sorted(line.spans, key=lambda s: s.start):
+        if sp.start > pos:
+            piece = _Piece(plain[pos:sp.start])
+            out.append(piece)
+        piece = _Piece(plain[sp.start:sp.end])
+        piece.style = sp.style if isinstance(sp.style, Style) else Style.parse(str(sp.style))
+        out.append(piece)
+        pos = sp.end
+    if pos < len(plain):
+        out.append(_Piece(plain[pos:]))
+    return out
+
+
 class BenchChart(PlotextPlot):
     DEFAULT_CSS = """
     BenchChart {
@@ -123,19 +162,88 @@ class BenchChart(PlotextPlot):
     def _account(self, seconds: float) -> None:
         self.cost = seconds if self.cost == 0 else 0.7 * self.cost + 0.3 * seconds
 
-    def render(self):
-        key = (self.draws, self.size, self.app.theme, self.theme)
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
-        t0 = time.perf_counter()
-        w, h = self.size.width, self.size.height
+    # Live charts build off the event loop; the compare chart (static, screenshotted right
+    # after it is shown) builds in render as before.
+    BUILD_IN_THREAD = True
+
+    def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._building = False
+        self._wanted = False
+
+    def _request(self) -> tuple:
+        return (self.draws, self.size.width, self.size.height,
+                self._get_plotext_theme_name(self.app.theme))
+
+    def _build_text(self, req: tuple, data) -> Text:
+        _, w, h, theme = req
+        self._bd = data
+        self.draw()
         self._plot.plotsize(w, h)
         self._plot._set_size(w, h)  # as PlotextPlot.render does (textual-plotext issue 5)
-        self._plot.theme(self._get_plotext_theme_name(self.app.theme))
-        text = ansi_to_text(self._plot.build())
+        self._plot.theme(theme)
+        return ansi_to_text(self._plot.build())
+
+    def _request_build(self) -> None:
+        req = self._request()
+        if req[1] <= 0 or req[2] <= 0:
+            return
+        if self._building:
+            self._wanted = True
+            return
+        self._building = True
+        _builder().submit(self._build_job, req, self.data)
+
+    def _build_job(self, req: tuple, data) -> None:  # on the builder thread
+        t0 = time.perf_counter()
+        try:
+            text = self._build_text(req, data)
+        except Exception as e:  # a chart must never take the screen down
+            text = Text(f"chart error: {e}", style="red")
+        # Cut the text into ready Strips here too: turning a full-size chart into lines of
+        # segments is most of what the compositor would otherwise do on the event loop.
+        width = req[1]
+        strips = []
+        for line in text.split("\n", allow_blank=True)[: req[2]]:
+            segs = [Segment(str(sp), sp.style) for sp in _line_segments(line)]
+            strips.append(Strip(segs).adjust_cell_length(width))
+        cost = time.perf_counter() - t0
+        try:
+            self._loop.call_soon_threadsafe(self._built, req, text, strips, cost)
+        except RuntimeError:  # the app's loop is gone
+            pass
+
+    def _built(self, req: tuple, text: Text, strips: list, cost: float) -> None:
+        self._building = False
+        self._cache = (req, text)
+        self._strips = strips
         self.renders += 1
-        self._cache = (key, text)
-        self._account(time.perf_counter() - t0 + self._draw_cost)
+        self._account(cost)
+        self.refresh()
+        if self._wanted or (self.is_mounted and self._request() != req):
+            self._wanted = False
+            self._request_build()
+
+    _strips: list = []
+
+    def render_line(self, y: int) -> Strip:
+        if not (self.BUILD_IN_THREAD and getattr(self, "_loop", None) is not None):
+            return super().render_line(y)
+        if y == 0 and (self._cache is None or self._cache[0] != self._request()):
+            self._request_build()
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)
+
+    def render(self):
+        req = self._request()
+        if self._cache is not None and self._cache[0] == req:
+            return self._cache[1]
+        t0 = time.perf_counter()
+        text = self._build_text(req, self.data)
+        self.renders += 1
+        self._cache = (req, text)
+        self._account(time.perf_counter() - t0)
         return text
 
     def _axes(self) -> None:
@@ -148,17 +256,14 @@ class BenchChart(PlotextPlot):
         """Store `data` and redraw; skipped when `key` equals the previous one."""
         if key is not None and key == self._key:
             return False
-        t0 = time.perf_counter()
         self._key = key
         self.data = data
-        self.draw()
         self.draws += 1
         self.last_draw = time.monotonic()
-        self._draw_cost = time.perf_counter() - t0
-        self.refresh()
+        self.refresh()  # render() (re)builds: off the loop for live charts
         return True
 
-    _draw_cost = 0.0
+    _bd: dict = {}
 
     def draw(self) -> None:  # pragma: no cover - subclasses
         raise NotImplementedError
@@ -188,7 +293,7 @@ class LatencyChart(BenchChart):
     def draw(self) -> None:
         self._axes()
         p = self.plt
-        for name, s in self.data.items():
+        for name, s in self._bd.items():
             c = colour(s["i"])
             p.plot(s["t"], s["p99"], marker=MARKER, color=c, label=name)
             p.scatter(s["t"], s["p50"], marker="dot", color=c)
@@ -218,7 +323,7 @@ class ThroughputChart(BenchChart):
     def draw(self) -> None:
         self._axes()
         p = self.plt
-        for name, s in self.data.items():
+        for name, s in self._bd.items():
             p.plot(s["t"], s["items_per_s"], marker=MARKER, color=colour(s["i"]), label=name)
         p.ylim(0, None)
         p.xlabel("s")
@@ -255,7 +360,7 @@ class HistogramChart(BenchChart):
     def draw(self) -> None:
         self._axes()
         p = self.plt
-        for name, s in self.data.items():
+        for name, s in self._bd.items():
             p.plot(s["ms"], s["pct"], marker=MARKER, color=colour(s["i"]), label=name)
         p.xscale("log")
         p.xlabel("ms")
@@ -263,6 +368,8 @@ class HistogramChart(BenchChart):
 
 class CompareChart(BenchChart):
     """Grouped bars: one group per strategy, one bar per selected run."""
+
+    BUILD_IN_THREAD = False
 
     def __init__(self, **kw) -> None:
         super().__init__("compare", **kw)
@@ -273,7 +380,7 @@ class CompareChart(BenchChart):
 
     def draw(self) -> None:
         self._axes()
-        d = self.data
+        d = self._bd
         if not d.get("names") or not d.get("values"):
             return
         vals = [[v or 0.0 for v in row] for row in d["values"]]
