@@ -290,6 +290,9 @@ class _Engine:
                 rec.fail_items(len(items) - rec.done, type(e).__name__, error)
         t_end = time.perf_counter()
         cpu_end = cpu_seconds()
+        import gc
+
+        gc.unfreeze()  # frozen in ctx.begin() for the measured window
         done_ev.set()
         rep_thread.join()
         cancelled = self.stop.is_set()
