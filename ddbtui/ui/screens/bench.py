@@ -255,29 +255,10 @@ _LIVE: "weakref.WeakSet[BenchRunScreen]" = weakref.WeakSet()
 
 
 def ensure_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with a real stderr (/dev/null).
+    """See ddbtui.bench.runner._ensure_resource_tracker (start_run also calls it)."""
+    from ddbtui.bench.runner import _ensure_resource_tracker
 
-    Textual replaces sys.stderr with a capture whose fileno() is -1; the tracker, started
-    lazily by the first spawn, passes that fd to fork_exec, which fails with "bad value(s)
-    in fds_to_keep". Call on the event loop (it swaps sys.stderr for a moment)."""
-    import os
-    import sys
-    from multiprocessing import resource_tracker
-
-    try:
-        sys.stderr.fileno()
-        if sys.stderr.fileno() >= 0:
-            resource_tracker.ensure_running()
-            return
-    except Exception:
-        pass
-    saved = sys.stderr
-    with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull
-        try:
-            resource_tracker.ensure_running()
-        finally:
-            sys.stderr = saved
+    _ensure_resource_tracker()
 
 
 @atexit.register

@@ -269,6 +269,16 @@ class BenchChart(PlotextPlot):
         raise NotImplementedError
 
 
+def _time_window(model: LiveModel, points: int) -> tuple[float, float] | None:
+    """(start, bucket width) spanning every strategy's samples, about `points` buckets."""
+    t_all = [st.t for st in model if st.t]
+    if not t_all:
+        return None
+    t0 = min(t[0] for t in t_all)
+    t1 = max(t[-1] for t in t_all)
+    return t0, ((t1 - t0) / points if t1 > t0 else 0.0)
+
+
 class LatencyChart(BenchChart):
     """p50 (dots) and p99 (line) per strategy over the engine's clock."""
 
@@ -276,12 +286,10 @@ class LatencyChart(BenchChart):
         super().__init__("latency ms over time (p99 line, p50 dots)", **kw)
 
     def feed(self, model: LiveModel, points: int = 60) -> bool:
-        t_all = [st.t for st in model if st.t]
-        if not t_all:
+        window = _time_window(model, points)
+        if window is None:
             return False
-        t0 = min(t[0] for t in t_all)
-        t1 = max(t[-1] for t in t_all)
-        width = (t1 - t0) / points if t1 > t0 else 0.0
+        t0, width = window
         series = {}
         for st in model:
             if st.t:
@@ -307,12 +315,10 @@ class ThroughputChart(BenchChart):
         super().__init__("throughput items/s over time", **kw)
 
     def feed(self, model: LiveModel, points: int = 60) -> bool:
-        t_all = [st.t for st in model if st.t]
-        if not t_all:
+        window = _time_window(model, points)
+        if window is None:
             return False
-        t0 = min(t[0] for t in t_all)
-        t1 = max(t[-1] for t in t_all)
-        width = (t1 - t0) / points if t1 > t0 else 0.0
+        t0, width = window
         series = {}
         for st in model:
             if st.t:
