@@ -102,18 +102,24 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
         except DdbError as e:
             raise FormError("table", e.message) from None
     latency = _float(values, "latency_ms", "Latency", 0.0, 60_000.0)
+    jitter = _float(values, "jitter_ms", "Jitter", 0.0, 60_000.0)
     throttle = _float(values, "throttle_rate", "Throttle rate", 0.0, 1.0)
+    errors = _float(values, "error_rate", "500 rate", 0.0, 1.0)
+    drops = _float(values, "drop_rate", "Drop rate", 0.0, 1.0)
     fault = None
-    if latency or throttle:
+    given = [k for k, v in (("latency_ms", latency), ("jitter_ms", jitter), ("throttle_rate", throttle),
+                            ("error_rate", errors), ("drop_rate", drops)) if v]
+    if given:
         if conn is None or not getattr(conn, "endpoint_url", None):
-            raise FormError("latency_ms" if latency else "throttle_rate",
-                            "the fault proxy needs a local endpoint: it cannot sit in front of real AWS")
+            raise FormError(given[0], "the fault proxy needs a local endpoint: it cannot sit in front of real AWS")
         from ddbtui.local.proxy import FaultConfig
 
         try:
-            fault = FaultConfig(latency_ms=latency or 0.0, throttle_rate=throttle or 0.0)
+            fault = FaultConfig(latency_ms=latency or 0.0, jitter_ms=jitter or 0.0,
+                                throttle_rate=throttle or 0.0, error_500_rate=errors or 0.0,
+                                drop_rate=drops or 0.0)
         except ValueError as e:
-            raise FormError("throttle_rate", str(e)) from None
+            raise FormError(given[-1], str(e)) from None
     settings = Settings(strategies=strategies, items=items, concurrency=concurrency, repeat=repeat,
                         workload=values.get("workload") or "books", item_bytes=item_bytes, table=table,
                         retry_mode=values.get("retry_mode") or "standard")
@@ -161,10 +167,17 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                                     name="table")
                     yield Label("Fault proxy (local engines only; empty = off)", classes="section-title")
                     with Horizontal(classes="row"):
-                        yield Field("Added latency ms", Input(placeholder="e.g. 20", id="latency_ms"),
+                        yield Field("Latency ms", Input(placeholder="e.g. 20", id="latency_ms"),
                                     name="latency_ms")
-                        yield Field("Throttle rate 0..1", Input(placeholder="e.g. 0.05", id="throttle_rate"),
+                        yield Field("Jitter ± ms", Input(placeholder="e.g. 5", id="jitter_ms"),
+                                    name="jitter_ms")
+                    with Horizontal(classes="row"):
+                        yield Field("Throttles 0..1", Input(placeholder="e.g. 0.05", id="throttle_rate"),
                                     name="throttle_rate")
+                        yield Field("HTTP 500s 0..1", Input(placeholder="e.g. 0.01", id="error_rate"),
+                                    name="error_rate")
+                        yield Field("Drops 0..1", Input(placeholder="e.g. 0.005", id="drop_rate"),
+                                    name="drop_rate")
                     yield FieldError(id="err-form")
                     with Horizontal(classes="buttons"):
                         yield Button("Start", variant="primary", id="start")
@@ -179,7 +192,8 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
         q = self.query_one
         return {"strategies": list(q("#strategies", SelectionList).selected),
                 **{k: q(f"#{k}", Input).value for k in ("items", "concurrency", "repeat", "item_bytes", "table",
-                                                         "latency_ms", "throttle_rate")},
+                                                         "latency_ms", "jitter_ms", "throttle_rate",
+                                                         "error_rate", "drop_rate")},
                 "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value}
 
     @on(Input.Changed)
