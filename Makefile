@@ -38,7 +38,7 @@ bench: install java engine
 	$(PY) benchmarks/run.py
 
 screenshots: install
-	$(PY) -m pytest -q tests/ui -k screenshot
+	$(PY) -m pytest -q tests/ui/test_screenshots.py tests/ui/test_bench_ui.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
