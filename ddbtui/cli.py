@@ -49,11 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="run write-concurrency benchmarks headless",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_connection_arguments(b, sub=True)
-    try:
-        from ddbtui.bench.cli import add_arguments as add_bench
-        add_bench(b)
-    except ImportError:  # pragma: no cover - during development
-        pass
+    from ddbtui.bench.cli import add_arguments as add_bench
+
+    add_bench(b)
 
     loc = sub.add_parser("local", help="run a local DynamoDB engine in the foreground")
     loc.add_argument("action", nargs="?", choices=("run", "install", "status"), default="run",
@@ -73,18 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_proxy_args(p) -> None:
-    try:
-        from ddbtui.local.proxy import add_proxy_arguments
-    except ImportError:  # pragma: no cover
-        return
+    from ddbtui.local.proxy import add_proxy_arguments
+
     add_proxy_arguments(p)
 
 
 def _fault_config(args):
-    try:
-        from ddbtui.local.proxy import fault_config_from_args
-    except ImportError:  # pragma: no cover
-        return None
+    from ddbtui.local.proxy import fault_config_from_args
+
     return fault_config_from_args(args)
 
 

@@ -17,9 +17,6 @@ DEFAULT_REGION = "us-east-1"
 LOCAL_ACCESS_KEY = "ddbtuilocal"
 LOCAL_SECRET_KEY = "ddbtuilocalsecret"
 
-ENGINES = ("dynamodb-local", "moto")
-
-
 @dataclass(frozen=True)
 class Connection:
     endpoint_url: str | None = None
@@ -97,16 +94,14 @@ def resolve_target(*, endpoint_url: str | None = None, region: str | None = None
     if not chose_remote:
         return TargetChoice(Connection(region=region or DEFAULT_REGION,
                                        local_credentials=True), True)
-    profile = profile or (env.get("AWS_PROFILE") if (aws or endpoint) and not endpoint_is_local(endpoint) else None)
+    # AWS_PROFILE applies once the user chose AWS, or a non-local endpoint
+    if not profile and not (endpoint and is_loopback(endpoint)):
+        profile = env.get("AWS_PROFILE") or None
     local_creds = bool(endpoint) and is_loopback(endpoint) and not profile
     if region is None and (endpoint is None or not is_loopback(endpoint)):
         region = _profile_region(profile)
     return TargetChoice(Connection(endpoint_url=endpoint, region=region or DEFAULT_REGION,
                                    profile=profile, local_credentials=local_creds), False)
-
-
-def endpoint_is_local(endpoint: str | None) -> bool:
-    return bool(endpoint) and is_loopback(endpoint)
 
 
 def _check_endpoint(url: str) -> None:

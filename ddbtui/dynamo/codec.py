@@ -14,19 +14,13 @@ from __future__ import annotations
 
 import base64
 import json
-from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
+from decimal import Context, Decimal
 from typing import Any, Mapping
 
 from ddbtui.dynamo.errors import ValidationError
 
-# DynamoDB's number rules: 38 digits of precision, exponents -130..+125.
-DYNAMODB_CONTEXT = Context(Emin=-128, Emax=126, prec=38,
-                           traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+# DynamoDB's number rules (checked in to_number): 38 significant digits, 1E-130 to 9.9E+125.
 MAX_ITEM_BYTES = 400 * 1024
-
-
-class Binary(bytes):
-    """Marker type is not needed: plain `bytes` is binary. Kept for readability in callers."""
 
 
 # ------------------------------------------------------------------------ numbers
@@ -161,12 +155,6 @@ def deserialize_item(item: Mapping) -> dict:
 
 
 # --------------------------------------------------------------------- text forms
-def _json_default(o):
-    if isinstance(o, Decimal):
-        raise TypeError  # handled by _encode
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
-
-
 def _to_jsonable_ddb(av: Any) -> Any:
     """AttributeValue (with bytes) -> JSON-able (base64 for binary)."""
     if isinstance(av, dict):
@@ -201,10 +189,6 @@ def ddb_json_to_item(text: str) -> dict:
     return {k: deserialize(v) for k, v in data.items()}
 
 
-class _Num(float):
-    pass
-
-
 def _plain_jsonable(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _plain_jsonable(x) for k, x in v.items()}
@@ -219,20 +203,6 @@ def _plain_jsonable(v: Any) -> Any:
     if isinstance(v, (bytes, bytearray)):
         return base64.b64encode(v).decode()
     return v
-
-
-class _DecimalEncoder(json.JSONEncoder):
-    def iterencode(self, o, _one_shot=False):  # numbers as exact literals
-        return super().iterencode(o, _one_shot=False)
-
-    def default(self, o):
-        if isinstance(o, Decimal):
-            return _RawNumber(number_text(o))
-        return super().default(o)
-
-
-class _RawNumber(str):
-    pass
 
 
 def item_to_plain_json(item: Mapping, *, indent: int | None = 2) -> str:

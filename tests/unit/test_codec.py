@@ -25,11 +25,6 @@ values = st.recursive(st.one_of(scalars, sets),
 items = st.dictionaries(st.text(min_size=1, max_size=10), values, min_size=1, max_size=6)
 
 
-def _norm(v):
-    """Numbers compare by value; sets of numbers too (Decimal('1.0') == Decimal('1'))."""
-    return v
-
-
 @settings(max_examples=300, deadline=None)
 @given(items)
 def test_typed_round_trip(item):
