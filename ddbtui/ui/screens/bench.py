@@ -196,13 +196,6 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                                                          "error_rate", "drop_rate")},
                 "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value}
 
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        if event.input.id:
-            err = self.query(f"#err-{event.input.id}")
-            if err:
-                err.first().show(None)
-
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_start()

@@ -139,14 +139,6 @@ class CreateTableScreen(FormMixin, ModalScreen[TableSpec | None]):
         for wid in ("#rcu", "#wcu"):
             self.query_one(wid, Input).disabled = not provisioned
 
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        # an edited field loses its stale message
-        if event.input.id:
-            err = self.query(f"#err-{event.input.id}")
-            if err:
-                err.first().show(None)
-
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
         self.action_submit()

@@ -60,6 +60,10 @@ class Field(Vertical):
         yield from self._widgets
         yield FieldError(id=f"err-{self.field_name}")
 
+    def on_input_changed(self) -> None:
+        """An edited field loses its stale message (the event bubbles up from its Input)."""
+        self.query_one(FieldError).show(None)
+
 
 class FormMixin:
     """For screens with FieldErrors: show one error, clear them all."""
