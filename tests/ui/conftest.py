@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -48,6 +49,20 @@ async def wait_for(pilot, predicate: Callable[[], object], timeout: float = 15.0
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SECRET_MARKERS = ("ddbtuilocalsecret", "aws_secret_access_key", "SecretAccessKey")
+
+
+def save_svg(app, name: str) -> str:
+    """Save `screenshots/<name>.svg` and check no credential made it into the picture."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = app.save_screenshot(filename=f"{name}.svg", path=str(SCREENSHOTS))
+    text = Path(path).read_text()
+    for marker in SECRET_MARKERS:
+        assert marker not in text, f"{marker} in {name}.svg"
+    return text
 
 
 def notifications(app) -> list[str]:

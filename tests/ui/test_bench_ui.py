@@ -20,20 +20,9 @@ import psutil
 import pytest
 from textual.widgets import Input, SelectionList
 
-from tests.ui.conftest import notifications, screen_text, wait_for
+from tests.ui.conftest import SECRET_MARKERS, notifications, save_svg, screen_text, wait_for
 
-OUT = Path(__file__).resolve().parents[2] / "screenshots"
 SIZE = (120, 40)
-SECRET_MARKERS = ("ddbtuilocalsecret", "aws_secret_access_key", "SecretAccessKey")
-
-
-def save_svg(app, name: str) -> str:
-    OUT.mkdir(exist_ok=True)
-    path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
-    text = Path(path).read_text()
-    for marker in SECRET_MARKERS:
-        assert marker not in text, f"{marker} in {name}.svg"
-    return text
 
 
 # ------------------------------------------------------------------ synthetic documents

@@ -4,26 +4,14 @@ plus start-up with a local engine that is launched but not ready yet, and a fail
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
 from ddbtui.dynamo import tables as t
 from ddbtui.dynamo import wallet as w
-from tests.ui.conftest import notifications, screen_text, wait_for
+from tests.ui.conftest import notifications, save_svg as save, screen_text, wait_for
 
-OUT = Path(__file__).resolve().parents[2] / "screenshots"
 SIZE = (120, 40)
-SECRET_MARKERS = ("ddbtuilocalsecret", "aws_secret_access_key", "SecretAccessKey")
-
-
-def save(app, name: str) -> str:
-    OUT.mkdir(exist_ok=True)
-    path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
-    text = Path(path).read_text()
-    for marker in SECRET_MARKERS:
-        assert marker not in text, f"{marker} in {name}.svg"
-    return text
 
 
 async def test_screenshots_of_each_screen(make_app, ui_client):
