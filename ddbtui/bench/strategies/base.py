@@ -128,6 +128,14 @@ def raw_client(conn: Connection, concurrency: int, attempts: int):
     return RawDynamoClient.from_connection(conn, max_connections=max(concurrency, 1), max_attempts=attempts)
 
 
+def record_raw_failure(rec: Recorder, seconds: float, info, exc: Exception, *, items: int) -> None:
+    """Record a raw-client request that failed for good, with the retries it made first."""
+    code = getattr(exc, "code", None) or type(exc).__name__
+    rec.record(seconds, ok=0, failed=items, retries=info.retries, throttles=info.throttles,
+               server_errors=info.server_errors, conn_errors=info.conn_errors, error=code,
+               message=str(exc)[:300])
+
+
 async def raw_put(client, table: str, item: dict, rec: Recorder) -> bool:
     from ddbtui.dynamo.raw import CallInfo
 
@@ -136,10 +144,7 @@ async def raw_put(client, table: str, item: dict, rec: Recorder) -> bool:
     try:
         await client.put_item(table, item, info=info)
     except Exception as e:
-        code = getattr(e, "code", None) or type(e).__name__
-        rec.record(time.perf_counter() - t, ok=0, failed=1, retries=info.retries,
-                   throttles=info.throttles, server_errors=info.server_errors,
-                   conn_errors=info.conn_errors, error=code, message=str(e)[:300])
+        record_raw_failure(rec, time.perf_counter() - t, info, e, items=1)
         return False
     rec.record(time.perf_counter() - t, retries=info.retries, throttles=info.throttles,
                server_errors=info.server_errors, conn_errors=info.conn_errors)

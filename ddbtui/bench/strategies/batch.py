@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ddbtui.bench.strategies.base import StrategyContext, error_parts, instrument, raw_client
+from ddbtui.bench.strategies.base import (StrategyContext, error_parts, instrument, raw_client,
+                                          record_raw_failure)
 
 CHUNK = 25
 
@@ -78,10 +79,7 @@ def run_batch_async(ctx: StrategyContext) -> None:
         try:
             await client.batch_write(table, chunk, info=info)
         except Exception as e:
-            code = getattr(e, "code", None) or type(e).__name__
-            rec.record(time.perf_counter() - t, ok=0, failed=len(chunk), retries=info.retries,
-                       throttles=info.throttles, server_errors=info.server_errors,
-                       conn_errors=info.conn_errors, error=code, message=str(e)[:300])
+            record_raw_failure(rec, time.perf_counter() - t, info, e, items=len(chunk))
             return
         rec.record(time.perf_counter() - t, ok=len(chunk), retries=info.retries,
                    throttles=info.throttles, server_errors=info.server_errors,
