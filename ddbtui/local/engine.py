@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import json
 import os
 import shutil
@@ -61,7 +62,9 @@ def java_path() -> str | None:
     return shutil.which("java")
 
 
+@functools.lru_cache(maxsize=8)
 def java_version(java: str) -> int | None:
+    """Major version of `java` (one `java -version` per path: it starts a JVM)."""
     try:
         out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=20)
     except Exception:
