@@ -63,11 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--data-dir", help="directory for DynamoDB Local's data")
     _add_proxy_args(loc)
 
+    from ddbtui import commands
+
+    commands.register(sub, _add_data_target)
+
     px = sub.add_parser("proxy", help="fault and latency proxy in front of an endpoint")
     px.add_argument("--target", required=True, help="endpoint to forward to, e.g. http://127.0.0.1:8000")
     px.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     _add_proxy_args(px)
     return p
+
+
+def _add_data_target(p: argparse.ArgumentParser) -> None:
+    """Target options of the headless data commands (SUPPRESS defaults: see above)."""
+    add_connection_arguments(p, sub=True)
+    g = p.add_argument_group("local engine (when no target is given)")
+    g.add_argument("--in-memory", action="store_true", default=argparse.SUPPRESS,
+                   help="start the local engine in memory (default: the TUI's saved data)")
+    g.add_argument("--data-dir", default=argparse.SUPPRESS, help="directory for the local engine's data")
 
 
 def _add_proxy_args(p) -> None:
@@ -90,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_local(args)
         if args.command == "proxy":
             return cmd_proxy(args)
+        from ddbtui import commands
+
+        if args.command in commands.NAMES:
+            return commands.run(args)
         if args.command == "bench":
             from ddbtui.bench.cli import run as run_bench
             return run_bench(args)

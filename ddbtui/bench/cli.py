@@ -61,7 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--processes", type=int, default=0, metavar="P",
                    help="worker processes for the processes strategy (default: one per core)")
     g.add_argument("--seed", type=int, default=42, help="seed for the generated items (default 42)")
-    g.add_argument("--json", metavar="PATH", help="also write the result document to PATH")
+    g.add_argument("--json", metavar="PATH",
+                   help="also write the result document to PATH (- : to stdout, everything else to stderr)")
     g.add_argument("--no-save", action="store_true",
                    help="do not keep the result in ddbtui's results directory")
     g.add_argument("--plain", action="store_true", help="plain text output even on a terminal")
@@ -106,6 +107,24 @@ def check_table(conn, name: str, force: bool) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "json", None) == "-":
+        return _run_json_to_stdout(args)
+    return _run(args)
+
+
+def _run_json_to_stdout(args: argparse.Namespace) -> int:
+    """`--json -`: the result document is the only thing on stdout (for jq); progress, the
+    report and notes go to stderr."""
+    import contextlib
+
+    out = sys.stdout
+    args.json = None
+    args.json_stdout = out
+    with contextlib.redirect_stdout(sys.stderr):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ddbtui.config import resolve_target
 
     try:
@@ -205,6 +224,12 @@ def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
             _err(f"could not save the result: {e}")
     if args.json:
         results.write_json(doc, args.json)
+    sink = getattr(args, "json_stdout", None)
+    if sink is not None:
+        import json
+
+        sink.write(json.dumps(doc, indent=1, default=str) + "\n")
+        sink.flush()
     if console:
         report.render_rich(doc, console)
     else:

@@ -272,3 +272,9 @@ def batch_write_request(client, table: str, requests: list[dict]) -> dict:
     """One raw BatchWriteItem call, refusing more than 25 requests before sending."""
     v.batch_size(len(requests))
     return client.batch_write_item(RequestItems={table: requests})
+
+
+def batch_write(client, table: str, requests: list[dict], **kw) -> BatchResult:
+    """BatchWriteItem for any number of typed requests (chunks of 25, UnprocessedItems
+    resent with backoff, in order). Used by `ddbtui import`."""
+    return _batch(client, table, requests, **kw)
