@@ -16,6 +16,7 @@ import pytest
 
 # Tests never touch the user's real dirs or AWS credentials.
 os.environ.setdefault("DDBTUI_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", ".pytest_cache", "ddbtui-data"))
+os.environ.setdefault("DDBTUI_CONFIG_DIR", os.path.join(os.path.dirname(__file__), "..", ".pytest_cache", "ddbtui-config"))
 for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(var, None)
 

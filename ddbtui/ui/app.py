@@ -43,6 +43,7 @@ class DdbApp(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+b", "benchmark", "Benchmark", show=False),
+        Binding("ctrl+l", "partiql", "PartiQL", show=False),
     ]
 
     connection = var(None, init=False)  # ddbtui.config.Connection
@@ -149,6 +150,13 @@ class DdbApp(App):
         """Open the benchmark screen (registered as "bench")."""
         self.push_screen("bench")
 
+    def action_partiql(self) -> None:
+        """Open the PartiQL console (ddbtui/ui/screens/partiql.py)."""
+        from ddbtui.ui.screens.partiql import PartiqlScreen
+
+        if not isinstance(self.screen, PartiqlScreen):
+            self.push_screen(PartiqlScreen())
+
     def open_table(self, name: str) -> None:
         from ddbtui.ui.screens.items import ItemsScreen
 
@@ -188,5 +196,6 @@ class DdbApp(App):
         if not self.read_only:
             yield SystemCommand("Create table", "Open the create-table form", self._create_table_command)
         yield SystemCommand("Run benchmark", "Write-concurrency benchmarks", self.action_benchmark)
+        yield SystemCommand("PartiQL console", "Run PartiQL statements (ctrl+l)", self.action_partiql)
         yield SystemCommand("Switch theme", "Change the colour theme", self.action_change_theme)
         yield from super().get_system_commands(screen)

@@ -107,3 +107,29 @@ class FormFailed(Message):
 
     message: str
     field: str | None = None
+
+
+@dataclass(eq=False)
+class StatementPageLoaded(Message):
+    """One ExecuteStatement page of the PartiQL console (generation: which run)."""
+
+    generation: int
+    statement: str
+    items: list[dict]
+    next_token: str | None
+    first: bool = True
+    key_names: list[str] | None = None  # the table's key attributes (shown first)
+
+
+@dataclass(eq=False)
+class StatementsBatchDone(Message):
+    """BatchExecuteStatement results, one per statement, in order."""
+
+    generation: int
+    results: list  # ddbtui.dynamo.transfer.BatchStatementResult
+
+
+@dataclass(eq=False)
+class StatementFailed(Message):
+    generation: int
+    message: str
