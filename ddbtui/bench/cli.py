@@ -44,8 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="requests in flight at once (default 32; sync, client-per-request and batch use 1)")
     g.add_argument("--repeat", type=_positive("--repeat"), default=1, metavar="R",
                    help="runs per strategy, for mean ± σ (default 1)")
-    g.add_argument("--workload", choices=("books", "wallets"), default="books",
-                   help="books (isbn key, padded to --item-bytes) or wallets (user_id, balance)")
+    g.add_argument("--workload", type=_workload, default="books", metavar="books|wallets|A..F",
+                   help="books (isbn key, padded to --item-bytes), wallets (user_id, balance), or a "
+                        "YCSB core workload A-F over books items (a mix with a load phase: see below)")
     g.add_argument("--item-bytes", type=int, default=0, metavar="B",
                    help="pad each item to about B bytes (default: natural size)")
     g.add_argument("--table", metavar="NAME",
@@ -66,6 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-save", action="store_true",
                    help="do not keep the result in ddbtui's results directory")
     g.add_argument("--plain", action="store_true", help="plain text output even on a terminal")
+    add_load_arguments(p)
     try:
         from ddbtui.local.proxy import add_proxy_arguments
     except ImportError:  # pragma: no cover
@@ -73,12 +75,96 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_proxy_arguments(p)
 
 
+def _workload(s: str) -> str:
+    from ddbtui.bench.operations import YCSB
+
+    if s in ("books", "wallets") or s.upper() in YCSB:
+        return s if s in ("books", "wallets") else s.upper()
+    raise argparse.ArgumentTypeError(f"--workload takes books, wallets or a YCSB workload A-F, got {s!r}")
+
+
+def _arg(parse, opt: str):
+    def f(s: str):
+        try:
+            return parse(s, opt)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return f
+
+
+def add_load_arguments(p: argparse.ArgumentParser) -> None:
+    """Open loop, operations and mixes, key distributions, consumed capacity and cost (#15)."""
+    from ddbtui.bench.keys import KEY_DISTRIBUTIONS
+    from ddbtui.bench.openloop import ARRIVALS, parse_duration, parse_rate
+    from ddbtui.bench.operations import OP_NAMES
+
+    g = p.add_argument_group(
+        "open loop, mixes, capacity",
+        "Any of these runs operations instead of the plain write benchmark (strategies aiohttp, "
+        "aioboto3, threads, sync, processes). Latency is the response time from each request's "
+        "intended start (corrected for coordinated omission); service time is from its send.")
+    g.add_argument("--mode", choices=("closed", "open"), default=None,
+                   help="closed: --concurrency workers back to back; open: requests on a schedule "
+                        "(default: open with --rate/--ramp, else closed)")
+    g.add_argument("--rate", type=_arg(parse_rate, "--rate"), default=None, metavar="R",
+                   help="open loop: R requests/s for --duration")
+    g.add_argument("--ramp", default=None, metavar="R:T,...",
+                   help="open loop: rate steps, e.g. 100:30s,1000:60s,2000:60s")
+    g.add_argument("--duration", type=_arg(parse_duration, "--duration"), default=None, metavar="T",
+                   help="run for T (30s, 2m) instead of --items operations")
+    g.add_argument("--arrivals", choices=ARRIVALS, default="constant",
+                   help="open loop: evenly spaced or Poisson arrivals (default constant)")
+    g.add_argument("--max-in-flight", type=_positive("--max-in-flight"), default=256, metavar="N",
+                   help="open loop: requests in flight at most (default 256); beyond it sends wait and count late")
+    g.add_argument("--mix", default=None, metavar="OP=W,...",
+                   help=f"operations and weights, e.g. put=50,get=50; operations: {', '.join(OP_NAMES)}")
+    g.add_argument("--keys", default=None, metavar="DIST",
+                   help=f"key distribution: {', '.join(KEY_DISTRIBUTIONS)}, e.g. zipfian:0.99, hotspot:0.2:0.8")
+    g.add_argument("--records", type=int, default=None, metavar="N",
+                   help="records the load phase writes first (default 1000 when the mix reads or changes records)")
+    g.add_argument("--item-sizes", default=None, metavar="DIST",
+                   help="item sizes in bytes: fixed:B, uniform:A-B, normal:MEAN,SD, zipfian:A-B")
+    g.add_argument("--consumed-capacity", choices=("TOTAL", "INDEXES"), default="TOTAL",
+                   help="ReturnConsumedCapacity on every request (default TOTAL)")
+    g.add_argument("--prices", default=None, metavar="FILE",
+                   help="price table replacing ddbtui's dated one (same JSON shape)")
+    g.add_argument("--price-region", default=None, metavar="REGION",
+                   help="region whose prices the cost estimate uses (default: the target's)")
+    g.add_argument("--headroom", type=float, default=0.3, metavar="F",
+                   help="provisioned estimate: peak second's need x (1 + F) (default 0.3)")
+
+
+def load_from_args(args) -> dict | None:
+    """The LoadSpec (as a dict) when any #15 option is given, else None (plain write benchmark)."""
+    from ddbtui.bench.mixed import build_spec
+    from ddbtui.bench.operations import YCSB
+
+    preset = args.workload if args.workload in YCSB else None
+    wanted = (args.mode, args.rate, args.ramp, args.duration, args.mix, args.keys, args.records,
+              args.item_sizes, preset)
+    if all(v is None for v in wanted):
+        return None
+    mode = args.mode or ("open" if args.rate is not None or args.ramp else "closed")
+    return build_spec(mode=mode, mix=args.mix, preset=preset, keys=args.keys, records=args.records,
+                      item_sizes=args.item_sizes, rate=args.rate, ramp=args.ramp, duration=args.duration,
+                      arrivals=args.arrivals, max_in_flight=args.max_in_flight, ops=args.items,
+                      capacity_mode=args.consumed_capacity, seed=args.seed, prices=args.prices,
+                      price_region=args.price_region, headroom=args.headroom).to_dict()
+
+
 def settings_from_args(args):
     from ddbtui.bench.runner import Settings
     from ddbtui.bench.strategies import parse_strategies
 
-    return Settings(strategies=parse_strategies(args.strategies), items=args.items,
-                    concurrency=args.concurrency, repeat=args.repeat, workload=args.workload,
+    load = load_from_args(args)
+    strategies = parse_strategies(args.strategies)
+    if load is not None and args.strategies.strip() in ("", "all"):
+        from ddbtui.bench.mixed import MIXED_STRATEGIES
+
+        strategies = [s for s in strategies if s in MIXED_STRATEGIES]
+    return Settings(strategies=strategies, items=args.items, load=load,
+                    concurrency=args.concurrency, repeat=args.repeat,
+                    workload="books" if load and args.workload not in ("books", "wallets") else args.workload,
                     item_bytes=args.item_bytes, table=args.table, keep_table=args.keep_table,
                     force=args.force, retry_mode=args.retry_mode, max_attempts=args.max_attempts,
                     seed=args.seed, processes=args.processes).validate()
@@ -193,7 +279,12 @@ def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
     from ddbtui.bench.runner import start_run
 
     handle = start_run(settings, run_conn, admin_conn=admin_conn)
-    progress = (report.RichProgress(console, settings.strategies, settings.items, settings.repeat)
+    total = settings.items
+    if settings.load is not None:
+        from ddbtui.bench.mixed import LoadSpec
+
+        total = LoadSpec.from_dict(settings.load).expected_ops() or settings.items
+    progress = (report.RichProgress(console, settings.strategies, total, settings.repeat)
                 if console else report.PlainProgress())
     interrupted = False
     with progress:
@@ -234,6 +325,10 @@ def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
         report.render_rich(doc, console)
     else:
         report.render_plain(doc)
+    from ddbtui.bench.mixed_report import lines as mixed_lines
+
+    for line in mixed_lines(doc):
+        print(line, flush=True)
     where = [str(p) for p in (saved, args.json) if p]
     if where:
         print(f"\nresult saved: {', '.join(where)}", flush=True)

@@ -53,6 +53,9 @@ class LoadSpec:
     capacity_mode: str = "TOTAL"       # ReturnConsumedCapacity
     preset: str | None = None          # YCSB letter when the mix came from one
     seed: int = 42
+    prices: str | None = None          # a price table file replacing ddbtui/data/prices.json
+    price_region: str | None = None    # default: the target's region
+    headroom: float = 0.3              # provisioned estimate: peak second x (1 + headroom)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,16 +96,17 @@ def build_spec(*, mode: str = "closed", mix: str | None = None, preset: str | No
                keys: str | None = None, records: int | None = None, item_sizes: str | None = None,
                rate: float | None = None, ramp: str | None = None, duration: float | None = None,
                arrivals: str = "constant", max_in_flight: int = 256, ops: int | None = None,
-               capacity_mode: str = "TOTAL", seed: int = 42) -> LoadSpec:
+               capacity_mode: str = "TOTAL", seed: int = 42, prices: str | None = None,
+               price_region: str | None = None, headroom: float = 0.3) -> LoadSpec:
     """Check the user's choices together and resolve them once (ValueError: a sentence)."""
     if mode not in ("closed", "open"):
         raise ValueError(f"--mode must be closed or open, got {mode!r}")
     if preset:
         p = YCSB.get(preset.upper())
         if p is None:
-            raise ValueError(f"--ycsb: unknown workload {preset!r}: choose from {', '.join(YCSB)}")
+            raise ValueError(f"--workload: unknown YCSB workload {preset!r}: choose from {', '.join(YCSB)}")
         if mix:
-            raise ValueError("give --ycsb or --mix, not both (a YCSB workload is a mix)")
+            raise ValueError("give a YCSB --workload or --mix, not both (a YCSB workload is a mix)")
         mix, keys = p.mix, keys or p.keys
         preset = p.name
     mix = mix or "insert=100"
@@ -121,8 +125,15 @@ def build_spec(*, mode: str = "closed", mix: str | None = None, preset: str | No
         raise ValueError("--consumed-capacity must be TOTAL or INDEXES")
     if max_in_flight < 1:
         raise ValueError("--max-in-flight must be at least 1")
+    if not 0 <= headroom <= 10:
+        raise ValueError("--headroom must be between 0 and 10 (0.3 = 30%)")
+    if prices:
+        from ddbtui.bench.cost import load_prices
+
+        load_prices(prices)
     spec = LoadSpec(mode=mode, mix=mix, keys=keys, records=records, item_sizes=item_sizes,
-                    max_in_flight=max_in_flight, capacity_mode=capacity_mode, preset=preset, seed=seed)
+                    max_in_flight=max_in_flight, capacity_mode=capacity_mode, preset=preset, seed=seed,
+                    prices=prices, price_region=price_region, headroom=headroom)
     if mode == "open":
         spec.schedule = schedule_from(rate, ramp, duration, arrivals, seed).to_dict()
     else:
@@ -517,6 +528,50 @@ async def _async_main(ctx: Any, name: str, plan: Plan, spec: LoadSpec, meter: Me
 
         return await drive_async(acall, plan, spec, meter, ctx.stop, schedule=sched,
                                  concurrency=ctx.concurrency, begin=begin)
+
+
+# --------------------------------------------------------------- the runner's view
+class MixedRun:
+    """One mixed/open-loop strategy run, as the runner sees it: load phase, the strategy
+    function, live figures for snapshots, and the run record's extra parts."""
+
+    def __init__(self, load: dict, workload: Any, admin_conn: Any, table: str):
+        self.spec = LoadSpec.from_dict(load)
+        self.workload, self.admin_conn, self.table = workload, admin_conn, table
+        self.stats = OpStats()
+        self.sched = self.spec.sched() if self.spec.open else None
+        self.loaded = 0
+
+    def load(self, stop: threading.Event) -> None:
+        source = make_plan(self.spec, self.workload, self.table).source
+        self.loaded = load_records(self.admin_conn, self.table, source, self.spec.records, stop)
+
+    def strategy(self, ctx: Any, name: str) -> Callable[[Any], None]:
+        ctx.load, ctx.workload, ctx.opstats = self.spec, self.workload, self.stats
+        return lambda c: run_mixed(c, name)
+
+    def live(self) -> dict:
+        d = self.stats.take_snapshot()
+        if self.sched is not None and self.stats.t0 is not None:
+            # the target of the interval the achieved figure covers (the previous one)
+            now = time.perf_counter() - self.stats.t0
+            d["target_per_s"] = self.sched.rate_at(max(0.0, now - 1.5 * self.stats.interval))
+        return d
+
+    def record(self, ctx: Any, wall: float | None, cpu: float | None) -> dict:
+        from ddbtui.bench.cost import estimate, load_prices
+
+        finish_pace(ctx, self.spec, ctx.pace, wall or 0.0, cpu)
+        out: dict[str, Any] = {"mode": self.spec.mode, "load": {**self.spec.to_dict(), "describe": self.spec.describe()},
+                               "records_loaded": self.loaded, **self.stats.to_dict(), "pace": self.stats.pace}
+        try:
+            prices = load_prices(self.spec.prices)
+            region = self.spec.price_region or getattr(self.admin_conn, "region", None)
+            out["cost"] = estimate(out["capacity"], wall or 0.0, prices=prices, region=region,
+                                   headroom=self.spec.headroom)
+        except ValueError as e:
+            out["cost"] = {"error": str(e)}
+        return out
 
 
 # ---------------------------------------------------------------------- processes

@@ -302,8 +302,12 @@ def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_
     slowed = (service_p50_ms is not None and service_p50_first_ms
               and service_p50_ms >= 2.0 * service_p50_first_ms)
     cap_share = stats.late_at_cap / stats.late if stats.late else 0.0
-    head = (f"missed the target: {achieved_rate:,.0f}/s of {target_rate:,.0f}/s, {stats.late:,} late "
-            f"and {stats.skipped:,} skipped starts")
+    if sent_share >= 0.99 and stats.skipped == 0:
+        head = (f"kept the rate ({achieved_rate:,.0f}/s of {target_rate:,.0f}/s) but {stats.late:,} sends "
+                f"({late_share:.1%}) started late")
+    else:
+        head = (f"missed the target: {achieved_rate:,.0f}/s of {target_rate:,.0f}/s, {stats.late:,} late "
+                f"and {stats.skipped:,} skipped starts")
     if throttled:
         return Diagnosis(True, "engine", f"{head}; the engine throttled {throttled:,} times")
     if cap_share >= 0.5 and slowed:
@@ -315,6 +319,6 @@ def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_
                                                 f"(about {need:,.0f} needed at this service time): raise --max-in-flight")
     if client_cpu_share is not None and client_cpu_share >= 0.9 or late_share > 0:
         cpu = f" (client CPU {client_cpu_share:.0%} of a core)" if client_cpu_share is not None else ""
-        return Diagnosis(True, "client CPU", f"{head}; sends were late with in-flight slots free: the client "
-                                             f"could not keep up{cpu}")
+        return Diagnosis(True, "client CPU", f"{head}; sends were late with in-flight slots free: the sending "
+                                             f"loop was behind{cpu}; other busy processes on this machine do this too")
     return Diagnosis(True, "engine", f"{head}; answers came back too slowly")

@@ -31,7 +31,11 @@ from pathlib import Path
 
 from ddbtui.bench.stats import decode_histogram, encode_histogram, histogram_summary, mean_stdev, ratio_with_error
 
-SCHEMA = "ddbtui-bench/1"
+SCHEMA = "ddbtui-bench/2"
+# /2 (#15) adds settings.load and, on mixed/open-loop runs, mode, load, operations,
+# response_ms/service_ms (+ histograms), sent_per_s, capacity, pace and cost; the summary
+# gains mode, response_ms, service_ms, capacity. /1 documents load unchanged.
+SCHEMAS = ("ddbtui-bench/1", SCHEMA)
 
 
 def new_id() -> str:
@@ -116,12 +120,46 @@ def summarise(runs: list[dict]) -> list[dict]:
         s["verified"] = sum(r["verified"] for r in verified) if verified else None
         s["lost"] = sum(r.get("lost") or 0 for r in verified) if verified else None
         s["missing"] = sum(r.get("missing") or 0 for r in verified) if verified else None
+        if any(r.get("mode") for r in rs):
+            s.update(_summarise_mixed(rs))
         out.append(s)
     return out
 
 
+def _summarise_mixed(rs: list[dict]) -> dict:
+    """Merged response/service times, operations and consumed capacity of mixed runs."""
+    out: dict = {"mode": next(r["mode"] for r in rs if r.get("mode"))}
+    for part in ("response", "service"):
+        h = decode_histogram(None)
+        for r in rs:
+            if r.get(f"{part}_histogram"):
+                h.add(decode_histogram(r[f"{part}_histogram"]))
+        out[f"{part}_ms"] = histogram_summary(h)
+    ops: dict = {}
+    for r in rs:
+        for name, o in (r.get("operations") or {}).items():
+            m = ops.setdefault(name, {"ok": 0, "failed": 0, "items": 0, "rcu": 0.0, "wcu": 0.0, "_h": decode_histogram(None)})
+            m["ok"] += o.get("ok", 0)
+            m["failed"] += o.get("failed", 0)
+            m["items"] += o.get("items", 0)
+            m["rcu"] += (o.get("capacity") or {}).get("rcu", 0.0)
+            m["wcu"] += (o.get("capacity") or {}).get("wcu", 0.0)
+            if o.get("response_histogram"):
+                m["_h"].add(decode_histogram(o["response_histogram"]))
+    for m in ops.values():
+        m["response_ms"] = histogram_summary(m.pop("_h"))
+    out["operations"] = ops
+    out["capacity"] = {"rcu": sum((r.get("capacity") or {}).get("rcu", 0.0) for r in rs),
+                       "wcu": sum((r.get("capacity") or {}).get("wcu", 0.0) for r in rs)}
+    return out
+
+
 def compare(summary: list[dict]) -> list[dict]:
-    """hyperfine's "X ran N ± σ times faster than Y", fastest first, by mean wall time."""
+    """hyperfine's "X ran N ± σ times faster than Y", fastest first, by mean wall time.
+
+    Open-loop runs last as long as their schedule whatever the strategy: no comparison."""
+    if any(s.get("mode") == "open" for s in summary):
+        return []
     timed = [s for s in summary if s.get("wall_mean_s")]
     if len(timed) < 2:
         return []
@@ -178,8 +216,8 @@ def save(doc: dict, directory: str | os.PathLike | None = None) -> Path:
 
 def load_result(path: str | os.PathLike) -> dict:
     doc = json.loads(Path(path).read_text())
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise ValueError(f"{path} is not a ddbtui benchmark result ({SCHEMA})")
+    if not isinstance(doc, dict) or doc.get("schema") not in SCHEMAS:
+        raise ValueError(f"{path} is not a ddbtui benchmark result ({' or '.join(SCHEMAS)})")
     return doc
 
 

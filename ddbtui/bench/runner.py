@@ -85,6 +85,8 @@ class Settings:
     # set by the CLI when a fault proxy runs in front of the target
     proxy_url: str | None = None
     proxy_config: dict | None = None
+    # a mixed or open-loop run (#15): mixed.LoadSpec.to_dict(); None = the plain write benchmark
+    load: dict | None = None
 
     def validate(self) -> "Settings":
         from ddbtui.bench.strategies import STRATEGIES
@@ -105,6 +107,11 @@ class Settings:
         if self.max_attempts is not None and self.max_attempts < 1:
             raise ValueError("--max-attempts must be at least 1")
         Workload(self.workload, self.seed, self.item_bytes)  # raises ValueError with a sentence
+        if self.load is not None:
+            from ddbtui.bench.mixed import LoadSpec, check_strategies
+
+            check_strategies(self.strategies)
+            LoadSpec.from_dict(self.load)
         return self
 
     def to_dict(self) -> dict:
@@ -142,6 +149,17 @@ class Snapshot:
     mean_ms: float | None = None
     hist_delta: str = ""
     message: str = ""
+    # mixed / open-loop runs only (None otherwise): see bench/opstats.py
+    target_per_s: float | None = None
+    achieved_per_s: float | None = None
+    response_p50_ms: float | None = None
+    response_p99_ms: float | None = None
+    service_p50_ms: float | None = None
+    service_p99_ms: float | None = None
+    rcu_per_s: float | None = None
+    wcu_per_s: float | None = None
+    in_flight: int | None = None
+    ops: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -170,7 +188,7 @@ class _Engine:
 
     # -------------------------------------------------------------- snapshots
     def snap(self, kind: str, phase: str, *, strategy: str = "", index: int = 0, repeat: int = 0,
-             rec=None, message: str = "", last_interval: float = 0.0) -> None:
+             rec=None, message: str = "", last_interval: float = 0.0, mixed=None) -> None:
         kw: dict = {}
         if rec is not None:
             c = rec.counts()
@@ -182,6 +200,8 @@ class _Engine:
                       interval_items_per_s=last_interval,
                       p50_ms=lat["p50"], p90_ms=lat["p90"], p99_ms=lat["p99"], p99_9_ms=lat["p99_9"],
                       max_ms=lat["max"], mean_ms=lat["mean"], hist_delta=rec.take_snapshot_delta())
+        if mixed is not None:
+            kw.update(mixed.live())
         s = Snapshot(kind=kind, t=time.perf_counter() - self.t0, strategy=strategy, index=index,
                      strategies=len(self.s.strategies), repeat=repeat, repeats=self.s.repeat,
                      phase=phase, message=message, **kw)
@@ -222,7 +242,7 @@ class _Engine:
             self.snap("phase", "items", message=f"generating {self.s.items:,} {self.s.workload} items")
             items: list[dict] = []
             step = 2000
-            for start in range(0, self.s.items, step):
+            for start in range(0, 0 if self.s.load else self.s.items, step):
                 if self.stop.is_set():
                     break
                 items.extend(workload.ddb_items(min(step, self.s.items - start), start))
@@ -259,13 +279,21 @@ class _Engine:
         ids = dict(strategy=name, index=si, repeat=rep)
         self.snap("phase", "setup", message=f"creating table {table}", **ids)
         created, fresh = self.prepare_table(admin, table, workload)
+        mixed = None
+        if self.s.load is not None:
+            from ddbtui.bench.mixed import MixedRun
+
+            mixed = MixedRun(self.s.load, workload, self.admin_conn, table)
+            if mixed.spec.records:
+                self.snap("phase", "loading", message=f"loading {mixed.spec.records:,} records into {table}", **ids)
+                mixed.load(self.stop)
         if self.s.proxy_url:
             _proxy_reset(self.s.proxy_url)
-        rec = Recorder(len(items))
+        rec = Recorder(mixed.spec.expected_ops() if mixed else len(items))
         ctx = StrategyContext(conn=self.conn, table=table, items=items, concurrency=self.s.concurrency,
                               recorder=rec, stop=self.stop, retry_mode=self.s.retry_mode,
                               max_attempts=self.s.max_attempts, processes=self.s.processes)
-        fn = strategies.get(name)
+        fn = mixed.strategy(ctx, name) if mixed else strategies.get(name)
         done_ev = threading.Event()
 
         def reporter():
@@ -277,7 +305,7 @@ class _Engine:
                 ok = rec.ok
                 rate = (ok - last_ok) / (now - last_t) if now > last_t else 0.0
                 last_ok, last_t = ok, now
-                self.snap("progress", "writing", rec=rec, last_interval=rate, **ids)
+                self.snap("progress", "writing", rec=rec, last_interval=rate, mixed=mixed, **ids)
 
         rep_thread = threading.Thread(target=reporter, name="bench-reporter", daemon=True)
         rep_thread.start()
@@ -296,7 +324,7 @@ class _Engine:
         done_ev.set()
         rep_thread.join()
         cancelled = self.stop.is_set()
-        self.snap("progress", "cancelled" if cancelled else "writing", rec=rec, **ids)
+        self.snap("progress", "cancelled" if cancelled else "writing", rec=rec, mixed=mixed, **ids)
         proxy_stats = _proxy_stats(self.s.proxy_url) if self.s.proxy_url else None
 
         wall = (t_end - ctx.t_begin) if ctx.t_begin else None
@@ -305,7 +333,16 @@ class _Engine:
         attempted = c["ok"] + c["failed"]
         verified = lost = missing = None
         verification = "skipped (cancelled)" if cancelled else "scan-count"
-        if not cancelled:
+        if mixed is not None and not cancelled and not mixed.spec.inserts_only():
+            verification = "not applicable (the mix reads, updates or deletes existing records)"
+        elif mixed is not None and not cancelled:
+            self.snap("phase", "verifying", message=f"counting items in {table}", **ids)
+            try:
+                verified = count_items(admin, table)
+                lost = max(0, mixed.spec.records + c["ok"] - verified)
+            except Exception as e:
+                verification = f"failed: {explain(e)}"
+        elif not cancelled:
             self.snap("phase", "verifying", message=f"counting items in {table}", **ids)
             try:
                 if fresh:
@@ -341,6 +378,8 @@ class _Engine:
             "errors": dict(rec.errors), "first_error": rec.first_error, "error": error,
             "notes": ctx.notes, "proxy": proxy_stats,
         }
+        if mixed is not None:
+            run.update(mixed.record(ctx, wall, cpu))
         self.snap("run", "cancelled" if cancelled else "finished", rec=None, **ids,
                   message=error or "")
         return run

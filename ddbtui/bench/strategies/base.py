@@ -46,6 +46,11 @@ class StrategyContext:
     child_cpu: float = 0.0  # CPU reported by worker processes for their measured window
     used_concurrency: int | None = None
     notes: list[str] = field(default_factory=list)
+    # mixed / open-loop runs (bench/mixed.py): the LoadSpec, the workload, OpStats, PaceStats
+    load: Any = None
+    workload: Any = None
+    opstats: Any = None
+    pace: Any = None
 
     def begin(self) -> None:
         """Setup is done: start the clock and the CPU meter.
