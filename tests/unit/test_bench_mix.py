@@ -210,7 +210,7 @@ def test_build_spec_checks_the_combination():
     a = build_spec(preset="a", ops=100)
     assert a.mix == "get=50,update=50" and a.keys == "zipfian" and a.preset == "A"
     assert build_spec(ops=10).records == 0 and build_spec(ops=10).inserts_only()
-    for kw, word in ((dict(preset="Z", ops=1), "unknown workload"), (dict(preset="A", mix="get=1", ops=1), "not both"),
+    for kw, word in ((dict(preset="Z", ops=1), "unknown YCSB workload"), (dict(preset="A", mix="get=1", ops=1), "not both"),
                      (dict(rate=10, ops=5), "--mode open"), (dict(mix="get=1"), "--items"),
                      (dict(mix="get=1", records=0, ops=1), "--records"), (dict(mode="open", duration=5), "--rate"),
                      (dict(ops=1, max_in_flight=0), "max-in-flight")):
