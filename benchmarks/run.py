@@ -11,6 +11,7 @@ Parts (each also runs alone; see its docstring):
   tui         benchmarks/tui_cost.py          UI CPU and event-loop lag (if present)
   startup     benchmarks/startup.py           launch to first frame
   items       benchmarks/items_browser.py     100k-item table: first page, load all, RSS
+  openloop    benchmarks/open_loop.py         open loop 500/s +20 ms, a 1 s engine stall, scheduler cost
 
     .venv/bin/python benchmarks/run.py                     # everything (~7-9 min on 2 cores)
     .venv/bin/python benchmarks/run.py --only startup,items
@@ -35,7 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from _common import PY, ROOT, machine_line, strip_ansi  # noqa: E402
 
-PARTS = ("harness", "peers", "little", "tui", "startup", "items")
+PARTS = ("harness", "peers", "little", "tui", "startup", "items", "openloop")
 
 
 def run_part(name: str, args: list[str], timeout: float) -> tuple[int, str, float]:
@@ -112,6 +113,8 @@ def main(argv=None) -> int:
                 args = ["benchmarks/tui_cost.py", "--endpoint-url", url] + (["--items", "8000"] if q else [])
             elif part == "startup":
                 args = ["benchmarks/startup.py", "--endpoint-url", url, "--json", str(j)] + (["--samples", "3"] if q else [])
+            elif part == "openloop":  # starts its own engine: it SIGSTOPs it
+                args = ["benchmarks/open_loop.py", "--json", str(j)] + (["--seconds", "10"] if q else [])
             else:
                 args = ["benchmarks/items_browser.py", "--endpoint-url", url, "--json", str(j)] + \
                     (["--items", "20000"] if q else [])
@@ -200,6 +203,27 @@ def summarise(res: dict, outputs: dict) -> list[dict]:
                 "< 1 s", it["met_first_page"], f"{it['first_page_s']:.3f} s")
             add("items browser: load all", f"{it['live']:,} / {it['items']:,} items", "all loaded", it["all_loaded"],
                 f"{it['load_all_s']:.1f} s; RSS +{it['rss_delta_mb']:.0f} MB ({it['bytes_per_item']:,.0f} B/item)")
+    ol = res.get("openloop")
+    if "openloop" in res:
+        if not ol:
+            add("open loop (500/s, +20 ms)", "-", "rate ±1 %, service p50 ±2 ms", None, "did not run")
+        else:
+            a = ol.get("accuracy") or {}
+            if a:
+                add("open loop 500/s via proxy +20 ms", f"rate {a['rate_error']:+.2%}, service p50 "
+                    f"{a['service_p50_error_ms']:+.1f} ms", "rate within 1 %, service p50 within 2 ms", a["met"],
+                    f"sent {a['achieved_per_s']:,.1f}/s; response p99 {a['response_p99_ms']:,.0f} ms; "
+                    f"send error p99 {a['lateness_p99_ms']:.1f} ms")
+            st = ol.get("stall") or {}
+            if st:
+                add("1 s engine stall: open-loop response p99", f"{st['open']['response_p99_ms']:,.0f} ms",
+                    "≥ 900 ms; service p99 and closed loop p99 below", st["met"],
+                    f"service p99 {st['open']['service_p99_ms']:,.0f} ms; closed loop p99 "
+                    f"{st['closed']['p99_ms']:,.0f} ms")
+            sc = ol.get("scheduler") or {}
+            if sc:
+                add("open-loop scheduler (1,000/s)", f"{sc['cpu_us_per_request']:,.0f} µs CPU/request",
+                    "-", None, f"timing error p99 {sc['timing_error_p99_ms']:.2f} ms; {sc['late']} late")
     return rows
 
 

@@ -313,8 +313,12 @@ def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_
     if cap_share >= 0.5 and slowed:
         return Diagnosis(True, "engine", f"{head}; the engine slowed down (service p50 {service_p50_first_ms:.1f} "
                                          f"-> {service_p50_ms:.1f} ms) and filled all {max_in_flight} in-flight slots")
+    need = target_rate * (service_p50_ms or 0.0) / 1000.0
+    if cap_share >= 0.5 and need < 0.8 * max_in_flight:
+        return Diagnosis(True, "engine", f"{head}; all {max_in_flight} in-flight slots filled although the median "
+                                         f"answer needs only about {need:,.0f}: slow answers in the tail (engine, "
+                                         f"proxy or network) held the slots")
     if cap_share >= 0.5:
-        need = target_rate * (service_p50_ms or 0.0) / 1000.0
         return Diagnosis(True, "in-flight cap", f"{head}; all {max_in_flight} in-flight slots were busy "
                                                 f"(about {need:,.0f} needed at this service time): raise --max-in-flight")
     if client_cpu_share is not None and client_cpu_share >= 0.9 or late_share > 0:

@@ -217,7 +217,9 @@ class Plan:
               capacity_mode: str = "TOTAL") -> "Plan":
         m = parse_mix(mix)
         n = max(records, 1)
-        return cls(table, m, parse_keys(keys, n), ItemSource(workload, sizes, seed), records,
+        source = ItemSource(workload, sizes, seed)
+        source.item(0)  # the workload's first item builds its Faker pools: setup, not the measured window
+        return cls(table, m, parse_keys(keys, n), source, records,
                    InsertCounter(records + worker, max(workers, 1)), capacity_mode)
 
     def choose(self, rng: random.Random) -> str:
