@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ddbtui.dynamo import codec
 from ddbtui.dynamo.errors import ValidationError
@@ -98,12 +98,35 @@ def _compact_json(value) -> str:
     return text[len('{"v": '):-1]
 
 
+class ExportCancelled(Exception):
+    """`should_stop()` said stop: nothing was written (the partial file is removed)."""
+
+
+PROGRESS_EVERY = 500  # items between on_progress / should_stop calls
+
+
+def _watched(items: Iterable[Mapping], on_progress: Callable[[int], None] | None,
+             should_stop: Callable[[], bool] | None) -> Iterator[Mapping]:
+    n = 0
+    for it in items:
+        yield it
+        n += 1
+        if n % PROGRESS_EVERY == 0:
+            if on_progress is not None:
+                on_progress(PROGRESS_EVERY)
+            if should_stop is not None and should_stop():
+                raise ExportCancelled(f"stopped after {n:,} items")
+    if on_progress is not None and n % PROGRESS_EVERY:
+        on_progress(n % PROGRESS_EVERY)
+
+
 def render(items: Sequence[Mapping], fmt: str, *, key_names: Sequence[str] = (),
-           style: str = "plain") -> Iterable[str]:
-    """The export text, in chunks."""
+           style: str = "plain", on_progress: Callable[[int], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> Iterable[str]:
+    """The export text, in chunks (`on_progress(n)` every few hundred items written)."""
     if fmt == "jsonl":
         to_text = codec.item_to_ddb_json if style == "dynamodb" else codec.item_to_plain_json
-        for it in items:
+        for it in _watched(items, on_progress, should_stop):
             yield to_text(it, indent=None) + "\n"
         return
     if fmt != "csv":
@@ -112,7 +135,7 @@ def render(items: Sequence[Mapping], fmt: str, *, key_names: Sequence[str] = (),
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
-    for n, it in enumerate(items, 1):
+    for n, it in enumerate(_watched(items, on_progress, should_stop), 1):
         w.writerow(["" if c not in it else csv_cell(it[c]) for c in cols])
         if n % 1000 == 0:
             yield buf.getvalue()
@@ -123,7 +146,8 @@ def render(items: Sequence[Mapping], fmt: str, *, key_names: Sequence[str] = (),
 
 def export_items(items: Sequence[Mapping], path: str | os.PathLike, *, fmt: str | None = None,
                  key_names: Sequence[str] = (), style: str = "plain",
-                 overwrite: bool = False) -> ExportResult:
+                 overwrite: bool = False, on_progress: Callable[[int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> ExportResult:
     """Write `items` to `path` (format from `fmt` or the extension). Returns path and count."""
     raw = str(path).strip()
     if not raw:
@@ -142,7 +166,8 @@ def export_items(items: Sequence[Mapping], path: str | os.PathLike, *, fmt: str 
     size = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            for chunk in render(items, f, key_names=key_names, style=style):
+            for chunk in render(items, f, key_names=key_names, style=style, on_progress=on_progress,
+                                should_stop=should_stop):
                 out.write(chunk)
                 size += len(chunk.encode("utf-8"))
         os.replace(tmp, p)

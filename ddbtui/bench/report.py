@@ -95,6 +95,13 @@ COLUMNS = ("strategy", "conc", "items/s", "time (mean ± σ)", "range (min … m
            "p99.9", "max ms", "CPU µs/item", "retries", "throttles", "failed", "verified", "lost")
 
 
+def _range(s: dict) -> str:
+    """'1.000 s … 1.400 s' over the repeats; '-' with fewer than two timed repeats."""
+    if not s.get("wall_min_s") or (s.get("runs") or 0) < 2 or s["wall_min_s"] == s["wall_max_s"]:
+        return "-"
+    return f"{fmt_seconds(s['wall_min_s'])} … {fmt_seconds(s['wall_max_s'])}"
+
+
 def rows(doc: dict) -> list[list[str]]:
     out = []
     runs = doc.get("runs", [])
@@ -106,7 +113,7 @@ def rows(doc: dict) -> list[list[str]]:
             s["strategy"], "/".join(str(c) for c in sorted(c for c in conc if c)),
             f"{s['items_per_s_mean']:,.0f}" if s.get("items_per_s_mean") else "-",
             fmt_mean_sd(s["wall_mean_s"], s["wall_stdev_s"]) if s.get("wall_mean_s") else "-",
-            f"{fmt_seconds(s['wall_min_s'])} … {fmt_seconds(s['wall_max_s'])}" if s.get("wall_min_s") else "-",
+            _range(s),
             fmt_ms(lat.get("p50")), fmt_ms(lat.get("p90")), fmt_ms(lat.get("p99")), fmt_ms(lat.get("p99_9")),
             fmt_ms(lat.get("max")),
             f"{s['cpu_us_per_item_mean']:,.0f}" if s.get("cpu_us_per_item_mean") is not None else "-",
@@ -136,8 +143,10 @@ def hyperfine_lines(doc: dict) -> list[str]:
         ips = (f"{s['items_per_s_mean']:,.0f}" + (f" ± {s['items_per_s_stdev']:,.0f}" if s.get("items_per_s_stdev") is not None else "")
                if s.get("items_per_s_mean") else "-")
         out.append(f"  Time (mean ± σ):     {tm}    [{ips} items/s]")
-        out.append(f"  Range (min … max):   {fmt_seconds(s['wall_min_s'])} … {fmt_seconds(s['wall_max_s'])}"
-                   f"    {s['runs']} run{'s' if s['runs'] != 1 else ''}")
+        if _range(s) != "-":
+            out.append(f"  Range (min … max):   {_range(s)}    {s['runs']} runs")
+        else:
+            out.append(f"  {s['runs']} run{'s' if s['runs'] != 1 else ''}")
     return out
 
 

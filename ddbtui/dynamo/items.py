@@ -10,7 +10,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ddbtui.dynamo import codec
 from ddbtui.dynamo import validation as v
@@ -225,15 +225,25 @@ class BatchResult:
     resent_items: int = 0
     written: int = 0
     durations: list[float] = field(default_factory=list)
+    stopped: bool = False  # should_stop() ended it early
 
 
 def _batch(client, table: str, requests: list[dict], *, max_attempts: int = 12, base: float = 0.05,
-           cap: float = 5.0, rng: random.Random | None = None, sleep=time.sleep) -> BatchResult:
+           cap: float = 5.0, rng: random.Random | None = None, sleep=time.sleep,
+           on_progress: Callable[[int], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> BatchResult:
     """Send BatchWriteItem in chunks of 25, resending UnprocessedItems with capped
-    exponential backoff and full jitter until everything is done."""
+    exponential backoff and full jitter until everything is done.
+
+    `on_progress(n)` is called after each chunk with the items it wrote; `should_stop()` is
+    asked before each chunk: when true, the rest is not sent (`res.stopped`), so exactly the
+    first `res.written` requests were applied."""
     rng = rng or random.Random()
     res = BatchResult()
     for i in range(0, len(requests), v.MAX_BATCH):
+        if should_stop is not None and should_stop():
+            res.stopped = True
+            break
         pending = requests[i:i + v.MAX_BATCH]
         attempt = 0
         while pending:
@@ -251,6 +261,8 @@ def _batch(client, table: str, requests: list[dict], *, max_attempts: int = 12, 
                 res.resent_items += len(left)
                 sleep(rng.uniform(0, min(cap, base * 2 ** attempt)))
             pending = left
+        if on_progress is not None:
+            on_progress(len(requests[i:i + v.MAX_BATCH]))
     return res
 
 

@@ -74,6 +74,7 @@ class ItemsDeleted(Message):
     indexes: list[int]
     requests: int
     resent: int
+    requested: int = 0  # how many were asked for (more than `indexes` when stopped)
 
 
 @dataclass(eq=False)

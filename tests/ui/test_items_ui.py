@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Select, TextArea
 from ddbtui.dynamo import items as it
 from ddbtui.dynamo import tables as t
 from ddbtui.dynamo import wallet as w
-from tests.ui.conftest import notifications, wait_for
+from tests.ui.conftest import notifications, screen_text, wait_for
 
 SIZE = (120, 40)
 
@@ -258,11 +258,14 @@ async def test_query_paging_load_all_and_cancel(make_app, ui_client, ui_table_na
 
             monkeypatch.setattr(it, "scan_page", slow_scan)
             await pilot.press("A")
-            await pilot.pause(0.5)
+            # slower than 0.5 s: the progress dialog opens over the items (bar, ETA, cancel)
+            await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen", what="progress dialog")
             assert items._loading_all and "escape stops" in items.status_text
-            await pilot.press("escape")
-            assert screen_name(app) == "ItemsScreen"  # escape cancelled, did not leave
+            await wait_for(pilot, lambda: "items loaded" in screen_text(app) and "ETA" in screen_text(app),
+                           what="progress line with ETA")
+            await pilot.press("escape")  # cancels (the dialog closes once the page is in)
             await wait_for(pilot, lambda: not items._loading, what="stopped")
+            await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="dialog closed")
             assert items._has_more and items.live < 2600
             await wait_for(pilot, lambda: any("Stopped loading" in m for m in notifications(app)), what="notice")
             monkeypatch.setattr(it, "scan_page", real_scan)

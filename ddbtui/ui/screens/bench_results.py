@@ -18,8 +18,11 @@ from ddbtui.ui.widgets.target_bar import TargetBar
 
 
 def fastest(doc: dict) -> str | None:
-    timed = [s for s in doc.get("summary") or [] if s.get("items_per_s_mean")]
-    if len(timed) < 1:
+    """The strategy with the most items/s among those whose every run completed, when there
+    are at least two of them: a cancelled or failed run, or a field of one, is never crowned."""
+    timed = [s for s in doc.get("summary") or [] if s.get("items_per_s_mean")
+             and s.get("complete_runs", 0) == s.get("runs", -1) and s.get("runs")]
+    if doc.get("error") or len(timed) < 2:
         return None
     return max(timed, key=lambda s: s["items_per_s_mean"])["strategy"]
 

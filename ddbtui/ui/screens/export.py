@@ -14,13 +14,14 @@ from ddbtui.dynamo.errors import DdbError
 from ddbtui.ui.messages import ExportFinished
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
+from ddbtui.ui.widgets.progress import ProgressPanel, ProgressTracker
 
 FORMAT_CHOICES = [("JSON Lines, plain JSON", "jsonl"), ("JSON Lines, DynamoDB JSON (lossless)", "jsonl-ddb"),
                   ("CSV", "csv")]
 
 
 class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Export")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Export"), Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ExportScreen .row { height: auto; }
     ExportScreen #field-format { width: 40; }
@@ -31,6 +32,7 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
         super().__init__()
         self.table, self.items, self.key_names, self.source, self.more = table, items, key_names, source, more
         self.result = None
+        self.tracker: ProgressTracker | None = None  # set while the file is being written
 
     def compose(self) -> ComposeResult:
         from ddbtui.export import default_path
@@ -45,7 +47,7 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
             yield Field("File (relative paths are in the current directory)",
                         Input(str(default_path(self.table, "jsonl")), id="path"), name="path")
             yield FieldError(id="err-form")
-            with Horizontal(classes="buttons"):
+            with Horizontal(classes="buttons", id="export-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", variant="primary", id="ok")
 
@@ -61,19 +63,29 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
-    def action_submit(self) -> None:
+    async def action_submit(self) -> None:
+        if self.tracker is not None:
+            return
         self.clear_errors()
         choice = self.query_one("#format", Select).value
         fmt = "csv" if choice == "csv" else "jsonl"
         style = "dynamodb" if choice == "jsonl-ddb" else "plain"
         self.query_one("#ok", Button).disabled = True
-        self.export(self.query_one("#path", Input).value, fmt, style)
+        tracker = ProgressTracker(total=len(self.items), unit="items", verb="written")
+        self.tracker = tracker
+        self.query_one("#export-buttons").display = False
+        await self.query_one("#export-dialog").mount(ProgressPanel("Writing the file…", tracker))
+        self.export(self.query_one("#path", Input).value, fmt, style, tracker)
 
     @work(group="export", thread=True, exit_on_error=False)
-    def export(self, path: str, fmt: str, style: str) -> None:
+    def export(self, path: str, fmt: str, style: str, tracker: ProgressTracker) -> None:
         from ddbtui.export import export_items
 
-        res = export_items(self.items, path, fmt=fmt, key_names=self.key_names, style=style)
+        try:
+            res = export_items(self.items, path, fmt=fmt, key_names=self.key_names, style=style,
+                               on_progress=tracker.advance, should_stop=lambda: tracker.cancelled)
+        finally:
+            tracker.finish()
         self.result = res
         self.post_message(ExportFinished(str(res.path), res.count, res.format))
 
@@ -82,11 +94,25 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        if self.tracker is not None:  # writing: stop it (the partial file is removed)
+            self.tracker.cancel()
+            return
         self.dismiss(None)
 
-    def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
+    def _writing_ended(self) -> None:
+        self.tracker = None
+        self.query(ProgressPanel).remove()
+        self.query_one("#export-buttons").display = True
         self.query_one("#ok", Button).disabled = False
-        if isinstance(error, DdbError):
+
+    def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
+        from ddbtui.export import ExportCancelled
+
+        self._writing_ended()
+        if isinstance(error, ExportCancelled):
+            self.notify(f"Export stopped ({error}): no file was written.", severity="warning", markup=False)
+            self.dismiss(None)
+        elif isinstance(error, DdbError):
             self.show_field_error(error.field, error.message)
         elif isinstance(error, OSError):
             self.show_field_error("path", f"cannot write the file: {error.strerror or error}")

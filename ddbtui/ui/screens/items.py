@@ -24,6 +24,7 @@ from ddbtui.ui.messages import (
 )
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
 from ddbtui.ui.widgets.item_table import ItemTable
+from ddbtui.ui.widgets.progress import ProgressTracker, show_progress
 
 FIRST_PAGE = 100
 PAGE = 1000
@@ -77,6 +78,9 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._loading = False
         self._loading_all = False
         self._cancel = threading.Event()
+        self._failed: str | None = None  # why the last read failed ("query failed: ...")
+        self.load_tracker: ProgressTracker | None = None
+        self.delete_tracker: ProgressTracker | None = None
 
     def compose(self) -> ComposeResult:
         from ddbtui.ui.widgets.target_bar import TargetBar
@@ -116,6 +120,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._has_more = False
         self._loading = True
         self._loading_all = False
+        self._failed = None
         table = self.data_table
         table.clear(columns=True)
         self.columns = []
@@ -124,36 +129,37 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     @work(group="items-load", thread=True, exit_on_error=False)
     def fetch(self, gen: int, start_key: dict | None, limit: int, *, describe: bool = False,
-              spec=None, all_pages: bool = False, cancel: threading.Event | None = None) -> None:
-        from ddbtui.dynamo import items as it
+              spec=None, all_pages: bool = False, cancel: threading.Event | None = None,
+              tracker: ProgressTracker | None = None) -> None:
         from ddbtui.dynamo.tables import describe_table
 
-        client = self.app.client()
-        if describe:
-            self.post_message(TableDescribed(describe_table(client, self.table_name)))
-        pages = 0
-        while True:
-            if spec is not None and spec.is_query:
-                page = it.query_page(client, self.table_name, pk_name=spec.pk_name, pk_value=spec.pk_value,
-                                     sk_name=spec.sk_name, sk_op=spec.sk_op, sk_values=spec.sk_values,
-                                     index=spec.index, filter_expression=spec.filter_expression,
-                                     names=spec.names or None, values=spec.values or None,
-                                     limit=limit, start_key=start_key)
-            else:
-                page = it.scan_page(client, self.table_name, limit=limit, start_key=start_key,
-                                    index=spec.index if spec else None,
-                                    filter_expression=spec.filter_expression if spec else None,
-                                    names=(spec.names or None) if spec else None,
-                                    values=(spec.values or None) if spec else None)
-            pages += 1
-            start_key = page.last_key
-            # a filter can return empty pages: keep reading until something shows (bounded)
-            more_for_first = not all_pages and not page.items and start_key is not None and pages < 50
-            stop = start_key is None or (cancel is not None and cancel.is_set()) or \
-                (not all_pages and not more_for_first)
-            self.post_message(ItemsPageLoaded(gen, page.items, start_key, page.scanned_count, final=stop))
-            if stop:
-                return
+        try:
+            client = self.app.client()
+            if describe:
+                self.post_message(TableDescribed(describe_table(client, self.table_name)))
+            pages = 0
+            while True:
+                page = _read_page(client, self.table_name, spec, limit, start_key)
+                pages += 1
+                start_key = page.last_key
+                if start_key is not None and not all_pages and len(page.items) >= limit:
+                    # DynamoDB returns LastEvaluatedKey whenever the Limit is reached, even
+                    # when nothing follows: ask for one more item before saying "more"
+                    probe = _read_page(client, self.table_name, spec, 1, start_key)
+                    if not probe.items and probe.last_key is None:
+                        start_key = None
+                if tracker is not None:
+                    tracker.advance(len(page.items))
+                # a filter can return empty pages: keep reading until something shows (bounded)
+                more_for_first = not all_pages and not page.items and start_key is not None and pages < 50
+                stop = start_key is None or (cancel is not None and cancel.is_set()) or \
+                    (not all_pages and not more_for_first)
+                self.post_message(ItemsPageLoaded(gen, page.items, start_key, page.scanned_count, final=stop))
+                if stop:
+                    return
+        finally:
+            if tracker is not None:
+                tracker.finish()
 
     def on_table_described(self, msg: TableDescribed) -> None:
         info = msg.info
@@ -222,12 +228,18 @@ class ItemsScreen(DdbScreenMixin, Screen):
         if self._loading:
             self.notify("A page is loading; press A again when it is done.")
             return
-        self._cancel = threading.Event()  # a fresh one: an earlier escape set the old one
+        # DynamoDB's ItemCount (an estimate) sizes the bar of a plain scan; a query has none
+        estimate = self.info.item_count if self.info is not None and self.query_spec is None else 0
+        left = estimate - self.live if estimate and estimate > self.live else None
+        tracker = ProgressTracker(total=left, unit="items", verb="loaded", estimate=True)
+        self.load_tracker = tracker
+        self._cancel = tracker.cancel_event  # escape here or Cancel in the dialog stops it
         self._loading = True
         self._loading_all = True
         self._update_status()
+        show_progress(self.app, f"Loading all items of {self.table_name}", tracker)
         self.fetch(self._gen, self._last_key, PAGE, spec=self.query_spec, all_pages=True,
-                   cancel=self._cancel)
+                   cancel=self._cancel, tracker=tracker)
 
     def action_back_or_cancel(self) -> None:
         if self._loading_all:
@@ -249,10 +261,11 @@ class ItemsScreen(DdbScreenMixin, Screen):
         wanted = [k for k in self.key_names if k not in self.columns]
         seen = set(self.columns) | set(wanted)
         for item in items:
-            for k in item:
-                if k not in seen:
-                    seen.add(k)
-                    wanted.append(k)
+            # DynamoDB returns an item's attributes in no fixed order: sort the new ones of
+            # each item so that the columns are the same on every visit
+            for k in sorted(k for k in item if k not in seen):
+                seen.add(k)
+                wanted.append(k)
         for name in wanted:
             if len(self.columns) >= MAX_COLUMNS:
                 break
@@ -319,7 +332,9 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     def _update_status(self) -> None:
         n = self.live
-        if self._loading_all:
+        if self._failed:
+            state = self._failed + (f" · {n:,} items loaded before" if n else "")
+        elif self._loading_all:
             state = f"{n:,} items loaded · loading all… (escape stops)"
         elif self._loading and n == 0:
             state = "loading…"
@@ -371,17 +386,29 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.delete_items(indexes, keys)
+                tracker = ProgressTracker(total=n, unit="items", verb="deleted")
+                self.delete_tracker = tracker
+                show_progress(self.app, f"Deleting {n:,} item{'s' if n != 1 else ''} from {self.table_name}",
+                              tracker)
+                self.delete_items(indexes, keys, tracker)
 
         self.app.push_screen(ConfirmScreen(f"Delete {n} item{'s' if n != 1 else ''}?", text,
                                            confirm=f"Delete {n}"), confirmed)
 
     @work(group="items-delete", thread=True, exit_on_error=False)
-    def delete_items(self, indexes: list[int], keys: list[dict]) -> None:
+    def delete_items(self, indexes: list[int], keys: list[dict], tracker: ProgressTracker | None = None) -> None:
         from ddbtui.dynamo.items import batch_delete
 
-        res = batch_delete(self.app.client(), self.table_name, keys)
-        self.post_message(ItemsDeleted(indexes, res.requests, res.resent_items))
+        try:
+            res = batch_delete(self.app.client(), self.table_name, keys,
+                               on_progress=tracker.advance if tracker else None,
+                               should_stop=(lambda: tracker.cancelled) if tracker else None)
+        finally:
+            if tracker is not None:
+                tracker.finish()
+        # whole chunks of 25 are done before a stop is honoured: the first `written` went
+        self.post_message(ItemsDeleted(indexes[:res.written], res.requests, res.resent_items,
+                                       requested=len(indexes)))
 
     def on_items_deleted(self, msg: ItemsDeleted) -> None:
         table = self.data_table
@@ -398,7 +425,11 @@ class ItemsScreen(DdbScreenMixin, Screen):
             except Exception:
                 pass
         n = len(msg.indexes)
-        self.notify(f"Deleted {n} item{'s' if n != 1 else ''} from {escape(self.table_name)}.")
+        if msg.requested and n < msg.requested:
+            self.notify(f"Stopped: deleted {n:,} of {msg.requested:,} items from {escape(self.table_name)}; "
+                        f"the rest are still there.", severity="warning")
+        else:
+            self.notify(f"Deleted {n:,} item{'s' if n != 1 else ''} from {escape(self.table_name)}.")
         self._update_status()
 
     # ------------------------------------------------------------------ editor
@@ -535,10 +566,32 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
         if worker.group == "items-load":
+            from ddbtui.dynamo.errors import explain
+
+            what = "query" if self.query_spec is not None and self.query_spec.is_query else "scan"
+            reason = explain(error) if error is not None else "unknown error"
+            self._failed = f"{what} failed: {reason.splitlines()[0] if reason else reason}"
             self._loading = False
             self._loading_all = False
             self._update_status()
         super().worker_failed(worker, error)
+
+
+def _read_page(client, table: str, spec, limit: int, start_key: dict | None):
+    """One Query (spec with a partition key value) or Scan page of `spec` (None: scan)."""
+    from ddbtui.dynamo import items as it
+
+    if spec is not None and spec.is_query:
+        return it.query_page(client, table, pk_name=spec.pk_name, pk_value=spec.pk_value,
+                             sk_name=spec.sk_name, sk_op=spec.sk_op, sk_values=spec.sk_values,
+                             index=spec.index, filter_expression=spec.filter_expression,
+                             names=spec.names or None, values=spec.values or None,
+                             limit=limit, start_key=start_key)
+    return it.scan_page(client, table, limit=limit, start_key=start_key,
+                        index=spec.index if spec else None,
+                        filter_expression=spec.filter_expression if spec else None,
+                        names=(spec.names or None) if spec else None,
+                        values=(spec.values or None) if spec else None)
 
 
 def _plain(v: Any) -> str:
