@@ -13,9 +13,10 @@ API (used by `ddbtui bench`'s console renderer and by the TUI alike)::
     handle.cancel()                           # any time: stops within ~1 s; result has
                                               # "complete": false
 
-`start_run` spawns one process (multiprocessing "spawn" context) that generates the items,
-then for each strategy and repeat: creates a fresh table (waits ACTIVE), runs the strategy,
-verifies with Scan Select=COUNT, deletes the table (unless keep_table). The parent only
+`start_run` spawns one process (multiprocessing "spawn" context); items are generated on
+demand from (seed, index) (`Workload.sequence`: nothing held, flat memory in run size); for
+each strategy and repeat: creates a fresh table (waits ACTIVE), runs the strategy,
+verifies with Scan Select=COUNT (or streamed key lookups), deletes the table (unless keep_table). The parent only
 reads a Queue: no per-request messages. The engine ignores SIGINT (Ctrl+C is the parent's
 to handle: it calls cancel()) and exits by itself if its parent dies.
 
@@ -35,7 +36,7 @@ every phase change:
           "done" (all finished)
 - `t`: seconds since the engine started; `strategy`; `index`/`strategies`: position of the
   strategy and how many; `repeat` (1-based)/`repeats`
-- `phase`: "items" (generating) | "setup" (table, clients) | "writing" | "verifying" |
+- `phase`: "setup" (table, clients) | "writing" | "verifying" |
            "cleanup" | "finished" | "cancelled"
 - `done`, `total`: items finished (ok + failed) and to write in this run
 - `ok`, `failed`, `retried`, `retries`, `throttled`: counters of this run so far
@@ -52,6 +53,7 @@ every phase change:
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue as queue_mod
@@ -59,7 +61,7 @@ import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field, fields
-from typing import Callable
+from typing import Callable, Iterable
 
 from ddbtui.config import Connection
 
@@ -239,13 +241,10 @@ class _Engine:
         run_id = doc["id"]
         try:
             workload = Workload(self.s.workload, self.s.seed, self.s.item_bytes)
-            self.snap("phase", "items", message=f"generating {self.s.items:,} {self.s.workload} items")
-            items: list[dict] = []
-            step = 2000
-            for start in range(0, 0 if self.s.load else self.s.items, step):
-                if self.stop.is_set():
-                    break
-                items.extend(workload.ddb_items(min(step, self.s.items - start), start))
+            # generated on demand from (seed, index): nothing is held, any count starts at once
+            items = workload.sequence(0 if self.s.load else self.s.items)
+            if len(items):
+                items.item(0)  # builds the Faker pools now, not inside a measured window
             from ddbtui.dynamo.clients import new_client
 
             admin = new_client(self.admin_conn, retry_mode="standard", max_attempts=5)
@@ -349,7 +348,7 @@ class _Engine:
                     verified = count_items(admin, table)
                 else:
                     verification = "key-lookup"
-                    verified = _count_keys(admin, table, [workload.key_of(it) for it in items])
+                    verified = _count_keys(admin, table, items.keys())
                 lost = max(0, c["ok"] - verified)
                 missing = max(0, len(items) - verified)
             except Exception as e:
@@ -385,12 +384,16 @@ class _Engine:
         return run
 
 
-def _count_keys(client, table: str, keys: list[dict]) -> int:
-    """How many of these keys exist (BatchGetItem, 100 at a time, keys only)."""
+def _count_keys(client, table: str, keys: Iterable[dict]) -> int:
+    """How many of these keys exist (BatchGetItem, 100 at a time, keys only; streamed)."""
     found = 0
-    key_name = next(iter(keys[0])) if keys else None
-    for i in range(0, len(keys), 100):
-        pending = {table: {"Keys": keys[i:i + 100], "ProjectionExpression": "#k",
+    it = iter(keys)
+    while True:
+        chunk = list(itertools.islice(it, 100))
+        if not chunk:
+            break
+        key_name = next(iter(chunk[0]))
+        pending = {table: {"Keys": chunk, "ProjectionExpression": "#k",
                            "ExpressionAttributeNames": {"#k": key_name}}}
         tries = 0
         while pending:

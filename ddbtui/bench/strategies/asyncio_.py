@@ -1,7 +1,7 @@
 """Async strategies on one event loop.
 
-- `aioboto3`: one aioboto3 client (max_pool_connections=C), all puts gathered under an
-  asyncio.Semaphore(C).
+- `aioboto3`: one aioboto3 client (max_pool_connections=C), a task per put under an
+  asyncio.Semaphore(C) (made when a slot frees: flat memory in the item count).
 - `aiohttp`: ddbtui's raw client (DynamoDB JSON over aiohttp, hand-written SigV4), C
   coroutines pulling items from a shared iterator.
 """
@@ -48,9 +48,10 @@ def run_aioboto3(ctx: StrategyContext) -> None:
         async with aioboto3_client(ctx) as client:
             instrument(client, rec)
             sem = asyncio.Semaphore(max(ctx.concurrency, 1))
+            tasks: set[asyncio.Task] = set()
 
             async def one(item):
-                async with sem:
+                try:
                     if stop.is_set():
                         return
                     t = time.perf_counter()
@@ -63,11 +64,25 @@ def run_aioboto3(ctx: StrategyContext) -> None:
                     else:
                         rec.record(time.perf_counter() - t,
                                    retries=int(r["ResponseMetadata"].get("RetryAttempts", 0) or 0))
+                finally:
+                    sem.release()
 
             # one request first so the connection pool and the client's lazy state exist
             await client.describe_table(TableName=table)
             ctx.begin()
-            await asyncio.gather(*(one(item) for item in ctx.items))
+            # A task per put under a Semaphore(C), as `gather(*(put(i) for i in items))` with
+            # `async with sem` does — but a task is made only when a slot is free, so memory
+            # stays flat in the item count (gather of 10M coroutines would hold them all).
+            for item in ctx.items:
+                await sem.acquire()
+                if stop.is_set():
+                    sem.release()
+                    break
+                task = asyncio.create_task(one(item))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if tasks:
+                await asyncio.gather(*tasks)
 
     asyncio.run(main())
 

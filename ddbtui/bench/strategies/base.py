@@ -1,7 +1,8 @@
 """What every strategy gets (`StrategyContext`) and shared helpers for boto3 and raw calls.
 
 A strategy is a function `run(ctx: StrategyContext) -> None` that writes `ctx.items` (DynamoDB
-JSON, generated before the run) to `ctx.table`. It does its setup (clients, sessions, pools,
+JSON, a lazy `ItemSequence`: generated on demand, never held; iterate it or share one
+`iter(ctx.items)` between workers — it is thread-safe) to `ctx.table`. It does its setup (clients, sessions, pools,
 worker processes), then calls `ctx.begin()` — the measured window (wall clock and client CPU)
 starts there — and returns when every item is written or given up on, or soon after
 `ctx.stop` is set (cancel). Each request goes to `ctx.recorder.record(...)`.
@@ -12,9 +13,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from ddbtui.bench.recorder import Recorder
+from ddbtui.bench.workload import ItemSequence
 from ddbtui.config import Connection
 
 RETRY_MODES = ("none", "standard", "adaptive", "legacy")
@@ -33,7 +35,7 @@ def cpu_seconds() -> float:
 class StrategyContext:
     conn: Connection
     table: str
-    items: list[dict]
+    items: ItemSequence
     concurrency: int
     recorder: Recorder
     stop: threading.Event = field(default_factory=threading.Event)
@@ -55,8 +57,7 @@ class StrategyContext:
     def begin(self) -> None:
         """Setup is done: start the clock and the CPU meter.
 
-        The engine process holds far more than a plain script (every generated item, Faker,
-        both boto3 stacks): a full garbage collection during the window would walk all of it
+        The engine process holds more than a plain script (Faker, both boto3 stacks): a full garbage collection during the window would walk all of it
         and bill the strategy for the harness. So collect once now and freeze what exists;
         the runner unfreezes after the window."""
         import gc
@@ -156,7 +157,7 @@ async def raw_put(client, table: str, item: dict, rec: Recorder) -> bool:
     return True
 
 
-async def raw_workers(ctx_items: list[dict], concurrency: int, stop: threading.Event, one) -> None:
+async def raw_workers(ctx_items: Iterable[dict], concurrency: int, stop: threading.Event, one) -> None:
     """`concurrency` coroutines pulling items from a shared iterator until done or stopped."""
     import asyncio
 

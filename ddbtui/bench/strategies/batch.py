@@ -71,7 +71,7 @@ def run_batch_async(ctx: StrategyContext) -> None:
     from ddbtui.dynamo.raw import CallInfo
 
     rec, table, stop = ctx.recorder, ctx.table, ctx.stop
-    chunks = [ctx.items[i:i + CHUNK] for i in range(0, len(ctx.items), CHUNK)]
+    chunks = (ctx.items[i:i + CHUNK] for i in range(0, len(ctx.items), CHUNK))  # lazy: flat memory
 
     async def one(client, chunk):
         info = CallInfo()
