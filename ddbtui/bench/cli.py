@@ -4,13 +4,14 @@
 --region, --profile, --aws, --engine come from ddbtui.cli); `run(args) -> int` runs it.
 Exit codes: 0 all good; 1 items lost or missing, or a run failed; 2 bad options or a
 non-empty --table without --force; 130 interrupted (Ctrl+C; partial results are saved with
-"complete": false).
+"complete": false); 143 (SIGTERM) / 129 (SIGHUP): stopped within ~2 s, the partial result
+saved with "complete": false and "stopped_by". Every run goes through one
+`ddbtui.bench.session.BenchSession`, as in the TUI.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 
@@ -174,7 +175,7 @@ def _err(msg: str) -> None:
     print(f"ddbtui bench: {msg}", file=sys.stderr, flush=True)
 
 
-def check_table(conn, name: str, force: bool) -> str | None:
+def check_table(conn, name: str, force: bool) -> str | None:  # noqa: ANN001
     """A sentence when --table NAME must not be written into, else None."""
     from ddbtui.dynamo import validation
     from ddbtui.dynamo.clients import new_client
@@ -211,7 +212,9 @@ def _run_json_to_stdout(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ddbtui.config import resolve_target
+    from ddbtui.bench.proc import Terminated, signals_as_exception
+    from ddbtui.bench.session import BenchSession, SessionError
+    from ddbtui.config import TargetError, resolve_target
 
     try:
         settings = settings_from_args(args)
@@ -223,62 +226,73 @@ def _run(args: argparse.Namespace) -> int:
         from ddbtui.local.proxy import fault_config_from_args
 
         fault_cfg = fault_config_from_args(args)
-    except ImportError:  # pragma: no cover
-        pass
     except ValueError as e:
         _err(str(e))
         return EXIT_USAGE
-    choice = resolve_target(endpoint_url=getattr(args, "endpoint_url", None), region=getattr(args, "region", None),
-                            profile=getattr(args, "profile", None), aws=bool(getattr(args, "aws", False)))
+    try:
+        choice = resolve_target(endpoint_url=getattr(args, "endpoint_url", None),
+                                region=getattr(args, "region", None),
+                                profile=getattr(args, "profile", None), aws=bool(getattr(args, "aws", False)))
+    except TargetError as e:
+        _err(e.message)
+        return EXIT_USAGE
     conn = choice.connection
-    engine = proxy = None
+    if fault_cfg is not None and conn.is_aws:
+        _err("the fault proxy needs a local endpoint: it cannot sit in front of real AWS (signatures).")
+        return EXIT_USAGE
+    engine = session = None
     tty = sys.stdout.isatty() and not args.plain
     console = None
     if tty:
         from rich.console import Console
 
         console = Console()
-    say = (lambda m: console.print(m, highlight=False)) if console else (lambda m: print(m, flush=True))
+    say = (lambda m: console.print(m, highlight=False, markup=False)) if console else (lambda m: print(m, flush=True))
     try:
-        if choice.needs_local_engine:
-            from ddbtui.local.engine import LocalEngine
+        with signals_as_exception():
+            if choice.needs_local_engine:
+                from ddbtui.local.engine import LocalEngine
 
-            engine = LocalEngine(engine=getattr(args, "engine", None) or "auto", in_memory=True)
-            engine.start()
-            conn = conn.with_endpoint(engine.endpoint_url, engine=engine.chosen)
-            say(f"started {engine.describe()}")
-            if engine.fallback_reason:
-                say(f"(DynamoDB Local not used: {engine.fallback_reason})")
-        if settings.table:
-            why = check_table(conn, settings.table, settings.force)
-            if why:
-                _err(why)
-                return EXIT_USAGE
-        run_conn = conn
-        if fault_cfg is not None:
-            if conn.endpoint_url is None:
-                _err("the fault proxy needs an endpoint: it cannot sit in front of real AWS (signatures).")
-                return EXIT_USAGE
-            from ddbtui.local.proxy import ProxyThread
-
-            proxy = ProxyThread(conn.endpoint_url, fault_cfg).start()
-            run_conn = dataclasses.replace(conn, endpoint_url=proxy.url)
-            settings.proxy_url = proxy.url
-            settings.proxy_config = {**fault_cfg.to_dict(), "describe": fault_cfg.describe()}
-            say(f"fault proxy {proxy.url} -> {conn.endpoint_url}: {fault_cfg.describe()}")
-        return _run_and_report(settings, run_conn, conn if proxy else None, args, console)
+                engine = LocalEngine(engine=getattr(args, "engine", None) or "auto", in_memory=True)
+                engine.start()
+                conn = conn.with_endpoint(engine.endpoint_url, engine=engine.chosen)
+                say(f"started {engine.describe()}")
+                if engine.fallback_reason:
+                    say(f"(DynamoDB Local not used: {engine.fallback_reason})")
+            say(f"target: {conn.describe()}")
+            session = BenchSession(settings, conn, fault_cfg)
+            try:
+                session.start()
+            except SessionError as e:
+                _err(str(e))
+                return EXIT_LOST
+            if settings.table:
+                why = check_table(conn, settings.table, settings.force)
+                if why:
+                    _err(why)
+                    return EXIT_USAGE
+            if fault_cfg is not None:
+                say(f"fault proxy {session.proxy_url} -> {conn.endpoint_url}: {fault_cfg.describe()}")
+            return _run_and_report(session, args, console)
+    except Terminated as t:
+        _err(f"{t}: stopped")
+        return t.exit_code
     finally:
-        if proxy is not None:
-            proxy.stop()
+        if session is not None:
+            session.close()
         if engine is not None:
-            engine.stop()
+            engine.stop(timeout=1.0)
 
 
-def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
+# after SIGTERM/SIGHUP: the engine gets this long to stop by itself before it is killed
+TERMINATE_GRACE = 1.2
+
+
+def _run_and_report(session, args, console) -> int:
     from ddbtui.bench import report, results
-    from ddbtui.bench.runner import start_run
+    from ddbtui.bench.proc import Terminated
 
-    handle = start_run(settings, run_conn, admin_conn=admin_conn)
+    settings = session.settings
     total = settings.items
     if settings.load is not None:
         from ddbtui.bench.mixed import LoadSpec
@@ -287,51 +301,68 @@ def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
     progress = (report.RichProgress(console, settings.strategies, total, settings.repeat)
                 if console else report.PlainProgress())
     interrupted = False
+    terminated: Terminated | None = None
     with progress:
         while True:
             try:
-                while not handle.done:
-                    progress.update(handle.poll())
+                while not session.done:
+                    progress.update(session.poll())
                     time.sleep(0.1)
-                progress.update(handle.poll())
-                handle.join()
+                progress.update(session.poll())
                 break
             except KeyboardInterrupt:
                 if interrupted:  # second Ctrl+C: stop now
-                    handle.kill()
+                    session.kill()
                 else:
                     interrupted = True
-                    handle.cancel()
+                    session.cancel()
                     msg = "interrupted: stopping workers and saving what was measured"
                     (console.print(f"[yellow]{msg}[/]") if console else print(msg, flush=True))
-    doc = handle.result
-    if interrupted:
+            except Terminated as t:
+                terminated = t
+                session.cancel()
+                break
+    doc = session.finish(grace=TERMINATE_GRACE if terminated else None)
+    if doc is None:  # pragma: no cover - finish() always builds a document
+        _err("the benchmark engine gave no result")
+        return EXIT_LOST
+    if interrupted or terminated:
         doc["complete"] = False
+        if terminated:
+            doc["stopped_by"] = signal_name(terminated.signum)
     saved = None
     if not args.no_save:
         try:
-            saved = results.save(doc)
+            saved = session.save()
         except OSError as e:
             _err(f"could not save the result: {e}")
     if args.json:
-        results.write_json(doc, args.json)
+        session.write_json(args.json)
     sink = getattr(args, "json_stdout", None)
     if sink is not None:
         import json
 
         sink.write(json.dumps(doc, indent=1, default=str) + "\n")
         sink.flush()
-    if console:
-        report.render_rich(doc, console)
-    else:
-        report.render_plain(doc)
-    from ddbtui.bench.mixed_report import lines as mixed_lines
+    if doc.get("error") and not doc.get("runs"):
+        _err(doc["error"])  # a failed run: the sentence, not an empty table
+    elif terminated is None:
+        if console:
+            report.render_rich(doc, console)
+        else:
+            report.render_plain(doc)
+        from ddbtui.bench.mixed_report import lines as mixed_lines
 
-    for line in mixed_lines(doc):
-        print(line, flush=True)
+        for line in mixed_lines(doc):
+            print(line, flush=True)
+    elif doc.get("error"):
+        _err(doc["error"])
     where = [str(p) for p in (saved, args.json) if p]
     if where:
-        print(f"\nresult saved: {', '.join(where)}", flush=True)
+        print(f"\nresult saved{' (incomplete)' if not doc.get('complete') else ''}: {', '.join(where)}",
+              flush=True)
+    if terminated is not None:
+        return terminated.exit_code
     if interrupted:
         return EXIT_INTERRUPTED
     if doc.get("error") and "--force" in (doc.get("error") or ""):
@@ -339,6 +370,12 @@ def _run_and_report(settings, run_conn, admin_conn, args, console) -> int:
     if results.any_lost(doc) or doc.get("error") or not doc.get("complete"):
         return EXIT_LOST
     return EXIT_OK
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    return signal.Signals(signum).name
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -192,8 +192,8 @@ class LiveModel:
             self.version += 1
         return changed
 
-    def add_runs(self, runs: list[dict]) -> None:
-        """Finished run records (RunHandle.runs); only new ones are taken."""
+    def add_runs(self, runs: list[dict]) -> bool:
+        """Finished run records (RunHandle.runs); only new ones are taken. True when any was."""
         for r in runs[self._runs_seen:]:
             st = self.by.get(r["strategy"])
             if st is not None:
@@ -204,6 +204,8 @@ class LiveModel:
         if len(runs) != self._runs_seen:
             self._runs_seen = len(runs)
             self.version += 1
+            return True
+        return False
 
     def finish(self, cancelled: bool) -> None:
         for st in self:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 import threading
 
+from ddbtui.bench.proc import close_lifeline, lifeline_popen
 from ddbtui.local.proxy import FaultConfig
 
 _URL = re.compile(r"listening on (http://\S+)")
@@ -26,23 +26,30 @@ class ProxyProcess:
         return self._p.pid if self._p else None
 
     def args(self) -> list[str]:
+        """Every field of the FaultConfig, derived from the proxy's own option table (so no
+        field is dropped between the form/CLI and the proxy)."""
+        from ddbtui.local.proxy import _OPT_FIELDS
+
         c = self.config
         out = ["--target", self.target_url, "--port", "0"]
-        if c.latency_ms:
-            out += ["--latency-ms", f"{c.latency_ms:g}"]
-        if c.jitter_ms:
-            out += ["--jitter-ms", f"{c.jitter_ms:g}"]
-        if c.throttle_rate:
-            out += ["--throttle-rate", f"{c.throttle_rate:g}"]
+        for opt, fld in _OPT_FIELDS.items():
+            v = getattr(c, fld, None)
+            if v:
+                out += ["--" + opt.replace("_", "-"), f"{v:g}" if isinstance(v, float) else str(v)]
         if c.seed is not None:
             out += ["--fault-seed", str(c.seed)]
+        if c.only_targets:
+            out += ["--fault-ops", ",".join(sorted(c.only_targets))]
+        if c.all_ops:
+            out += ["--fault-all-ops"]
         return out
 
     def start(self, timeout: float = 15.0) -> "ProxyProcess":
         self._err = tempfile.TemporaryFile(mode="w+")
-        self._p = subprocess.Popen([sys.executable, "-m", "ddbtui.local.proxy", *self.args()],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=self._err, text=True)
+        # lifeline: the proxy exits as soon as this process dies, however it dies
+        self._p = lifeline_popen("ddbtui.local.proxy", self.args(),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=self._err, text=True)
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(self._p.stdout.readline()), daemon=True)
         reader.start()
@@ -62,6 +69,8 @@ class ProxyProcess:
     def stop(self) -> None:
         p = self._p
         if p is None or p.poll() is not None:
+            if p is not None:
+                close_lifeline(p)
             return
         p.terminate()
         try:
@@ -70,4 +79,5 @@ class ProxyProcess:
             p.kill()
             p.wait(2)
         finally:
+            close_lifeline(p)
             self._err.close()

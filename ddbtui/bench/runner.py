@@ -259,7 +259,8 @@ class _Engine:
         except Exception as e:
             from ddbtui.dynamo.errors import explain
 
-            msg = str(e) if isinstance(e, (TableInUse, ValueError)) else explain(e)
+            msg = str(e) if isinstance(e, (TableInUse, ValueError)) else explain(
+                e, target=self.admin_conn.describe(), region=self.admin_conn.region)
             results.finish(doc, complete=False, error=msg)
             self.snap("done", "finished", message=msg)
             return doc
@@ -272,7 +273,7 @@ class _Engine:
         from ddbtui.bench import strategies
         from ddbtui.bench.recorder import Recorder
         from ddbtui.bench.strategies.base import StrategyContext, cpu_seconds
-        from ddbtui.dynamo.errors import explain
+        from ddbtui.dynamo.errors import explain, explain_code, is_target_problem
         from ddbtui.dynamo.tables import count_items, delete_table
 
         ids = dict(strategy=name, index=si, repeat=rep)
@@ -312,11 +313,16 @@ class _Engine:
         try:
             fn(ctx)
         except Exception as e:
-            error = explain(e)
+            error = explain(e, target=self.conn.describe(), region=self.conn.region)
             if not self.stop.is_set():
                 rec.fail_items(len(items) - rec.done, type(e).__name__, error)
         t_end = time.perf_counter()
         cpu_end = cpu_seconds()
+        if error is None and rec.ok == 0 and rec.errors:
+            # nothing got through and the target refused us (key, operation): one sentence
+            code = rec.errors.most_common(1)[0][0]
+            if is_target_problem(code):
+                error = explain_code(code, target=self.conn.describe(), region=self.conn.region)
         import gc
 
         gc.unfreeze()  # frozen in ctx.begin() for the measured window
@@ -549,8 +555,10 @@ class RunHandle:
         elif self.cancelled and self.result.get("complete"):
             self.result["complete"] = False
 
-    def join(self, timeout: float | None = None) -> dict | None:
-        """Wait for the result (None if `timeout` passed first)."""
+    def join(self, timeout: float | None = None, *, grace: float | None = None) -> dict | None:
+        """Wait for the result (None if `timeout` passed first). After a cancel the engine
+        gets `grace` seconds (default CANCEL_GRACE + 0.5) before it is killed."""
+        grace = CANCEL_GRACE + 0.5 if grace is None else grace
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._finished:
             self._drain(timeout=0.05)
@@ -560,7 +568,7 @@ class RunHandle:
                 self._drain()
                 self._finalize()
                 break
-            if self._cancel_at is not None and time.monotonic() - self._cancel_at > CANCEL_GRACE + 0.5:
+            if self._cancel_at is not None and time.monotonic() - self._cancel_at > grace:
                 self.kill()
                 self._drain()
                 self._finalize()

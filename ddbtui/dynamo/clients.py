@@ -1,19 +1,40 @@
-"""One cached boto3 session and client per Connection: never a client per call."""
+"""Every DynamoDB client, built from one `Connection`: boto3 (cached per connection and
+config), aioboto3, and ddbtui's raw aiohttp client. Endpoint, region and credentials come
+from the Connection only, so all of them reach the same place with the same key.
+
+Timeouts: connect 3 s, read 10 s by default, so an unreachable endpoint fails within
+seconds instead of hanging (a fault proxy's injected latency raises the read timeout: see
+`bench.session`).
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddbtui.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Connection
+from ddbtui.dynamo.errors import ConnectionProblem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ddbtui.dynamo.raw import RawDynamoClient
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
 
 _lock = threading.Lock()
 _sessions: dict[Connection, Any] = {}
-_clients: dict[tuple, Any] = {}
+_clients: dict[tuple[Any, ...], Any] = {}
 
 
-def session_for(conn: Connection):
-    import boto3
+def _endpoint(conn: Connection) -> str:
+    if conn.endpoint_url is None:
+        raise ConnectionProblem("the local engine has not started yet: no endpoint to talk to")
+    return conn.endpoint_url
+
+
+def session_for(conn: Connection) -> Any:
+    """The cached boto3 Session of this connection (dummy keys, or the profile's chain)."""
+    import boto3  # heavy (~0.3 s): only when the first client is built
 
     with _lock:
         s = _sessions.get(conn)
@@ -29,9 +50,12 @@ def session_for(conn: Connection):
 
 
 def botocore_config(*, max_pool_connections: int = 10, retry_mode: str = "standard",
-                    max_attempts: int | None = None, connect_timeout: float = 5,
-                    read_timeout: float = 30):
-    from botocore.config import Config
+                    max_attempts: int | None = None, connect_timeout: float = CONNECT_TIMEOUT,
+                    read_timeout: float = READ_TIMEOUT, aio: bool = False) -> Any:
+    if aio:
+        from aiobotocore.config import AioConfig as Config  # aioboto3 strategies only
+    else:
+        from botocore.config import Config
 
     retries: dict[str, Any]
     if retry_mode == "none":
@@ -40,18 +64,18 @@ def botocore_config(*, max_pool_connections: int = 10, retry_mode: str = "standa
         retries = {"mode": retry_mode}
         if max_attempts is not None:
             retries["total_max_attempts"] = max_attempts
+    kw: dict[str, Any] = {} if aio else {"tcp_keepalive": True}
     return Config(max_pool_connections=max_pool_connections, retries=retries,
-                  connect_timeout=connect_timeout, read_timeout=read_timeout,
-                  tcp_keepalive=True)
+                  connect_timeout=connect_timeout, read_timeout=read_timeout, **kw)
 
 
-def new_client(conn: Connection, **config_kwargs):
+def new_client(conn: Connection, **config_kwargs: Any) -> Any:
     """A fresh client (uncached). For the benchmark's anti-pattern strategy, or tests."""
-    return session_for(conn).client("dynamodb", endpoint_url=conn.endpoint_url,
+    return session_for(conn).client("dynamodb", endpoint_url=_endpoint(conn),
                                     config=botocore_config(**config_kwargs))
 
 
-def client_for(conn: Connection, **config_kwargs):
+def client_for(conn: Connection, **config_kwargs: Any) -> Any:
     """The cached low-level client for this connection and config."""
     key = (conn, tuple(sorted(config_kwargs.items())))
     with _lock:
@@ -63,22 +87,56 @@ def client_for(conn: Connection, **config_kwargs):
     return c
 
 
-def credentials_for(conn: Connection):
+def aioboto3_client(conn: Connection, **config_kwargs: Any) -> Any:
+    """An aioboto3 client context manager (`async with`) for this connection."""
+    import aioboto3  # only the aioboto3 strategies need it
+
+    if conn.local_credentials:
+        session = aioboto3.Session(aws_access_key_id=LOCAL_ACCESS_KEY,
+                                   aws_secret_access_key=LOCAL_SECRET_KEY, region_name=conn.region)
+    else:
+        session = aioboto3.Session(profile_name=conn.profile, region_name=conn.region)
+    return session.client("dynamodb", endpoint_url=_endpoint(conn),
+                          config=botocore_config(aio=True, **config_kwargs))
+
+
+def raw_client(conn: Connection, **kw: Any) -> "RawDynamoClient":
+    """ddbtui's raw aiohttp client for this connection (same endpoint and key as boto3)."""
+    from ddbtui.dynamo.raw import RawDynamoClient
+
+    kw.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    return RawDynamoClient(_endpoint(conn), conn.region, raw_credentials(conn), **kw)
+
+
+def raw_credentials(conn: Connection) -> Any:
+    """What the raw client signs with: the dummy key tuple, or botocore's (refreshable)
+    credentials from this connection's chain. Raises ConnectionProblem when there are none."""
+    if conn.local_credentials:
+        return (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, None)
+    creds = credentials_for(conn)
+    if creds is None:
+        raise ConnectionProblem(
+            "No AWS credentials found for " + conn.describe() + ": set AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY, pass --profile, or run `aws sso login`.")
+    return creds
+
+
+def credentials_for(conn: Connection) -> Any:
     """botocore's (refreshable) credentials for this connection, from its normal chain."""
-    return session_for(conn)._session.get_credentials()
+    return session_for(conn).get_credentials()
 
 
 def access_key_hint(conn: Connection) -> str:
     """Access key id for display (never the secret), or a short reason."""
     if conn.local_credentials:
-        return "local"
+        return LOCAL_ACCESS_KEY
     try:
         c = credentials_for(conn)
     except Exception:
         return "?"
     if c is None:
         return "no credentials"
-    return c.access_key
+    return str(c.access_key)
 
 
 def clear_cache() -> None:

@@ -21,6 +21,7 @@ import asyncio
 import functools
 import json
 import random
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,7 @@ class RawDynamoError(Exception):
         self.message = message
         self.status = status
         self.body = body or {}
+        self.operation: str | None = None  # the API call that failed, set by request()
 
 
 class ThrottledError(RawDynamoError):
@@ -99,19 +101,45 @@ class RawConnectionError(RawDynamoError):
     """No HTTP answer (connection refused/reset/dropped, timeout); the cause is chained."""
 
 
+_XML_CODE = re.compile(rb"<Code>\s*([^<]+?)\s*</Code>", re.S)
+_XML_MESSAGE = re.compile(rb"<Message>\s*([^<]*?)\s*</Message>", re.S)
+_HTML_TITLE = re.compile(rb"<title>\s*([^<]*?)\s*</title>", re.S | re.I)
+_TAGS = re.compile(rb"<[^>]+>")
+
+
+def parse_error_body(status: int, raw: bytes) -> tuple[str, str, dict[str, Any]]:
+    """(code, message, JSON body) of an error answer in any shape: DynamoDB's JSON
+    (`__type`/`message`), XML (`<Code>`/`<Message>`, as moto and IAM-style gateways send),
+    HTML (a proxy's or load balancer's page: its <title>), or plain text."""
+    body: dict[str, Any] = {}
+    try:
+        parsed = _loads(raw) if raw else {}
+        if isinstance(parsed, dict):
+            body = parsed
+    except ValueError:
+        pass
+    code = str(body.get("__type") or body.get("code") or "").rpartition("#")[2]
+    message = str(body.get("message") or body.get("Message") or "")
+    if code:
+        return code, message, body
+    head = raw[:4096]
+    m = _XML_CODE.search(head)
+    if m:
+        msg = _XML_MESSAGE.search(head)
+        return (m.group(1).decode("utf-8", "replace"),
+                msg.group(1).decode("utf-8", "replace") if msg else "", body)
+    code = f"HTTP{status}"
+    t = _HTML_TITLE.search(head)
+    if t:
+        return code, t.group(1).decode("utf-8", "replace"), body
+    text = _TAGS.sub(b" ", head).decode("utf-8", "replace")
+    text = " ".join(text.split())[:200]
+    return code, message or text, body
+
+
 def error_from_response(status: int, raw: bytes) -> RawDynamoError:
     """The typed exception for a non-200 DynamoDB answer."""
-    try:
-        body = _loads(raw) if raw else {}
-        if not isinstance(body, dict):
-            body = {}
-    except ValueError:
-        body = {}
-    code = str(body.get("__type") or "").rpartition("#")[2]
-    message = str(body.get("message") or body.get("Message") or "")
-    if not code:
-        code = f"HTTP{status}"
-        message = message or raw[:200].decode("utf-8", "replace")
+    code, message, body = parse_error_body(status, raw)
     if code in THROTTLE_CODES:
         cls: type[RawDynamoError] = ThrottledError
     elif code == "ConditionalCheckFailedException":
@@ -133,14 +161,17 @@ def _is_retryable(err: RawDynamoError) -> bool:
 class RawDynamoClient:
     """DynamoDB over one keep-alive aiohttp session. Use `async with` (or `await close()`)."""
 
-    def __init__(self, endpoint_url: str | None, region: str, credentials, *,
+    def __init__(self, endpoint_url: str, region: str, credentials, *,
                  max_connections: int = 64, connect_timeout: float = 5.0,
                  request_timeout: float = 30.0, max_attempts: int = 10,
                  backoff_base: float = 0.025, backoff_cap: float = 2.0, seed=None):
         if credentials is None:
             raise RawDynamoError("NoCredentials", "no AWS credentials were found for this connection")
+        if not endpoint_url:  # never guess an endpoint: the Connection names it
+            raise ValueError("RawDynamoClient needs the endpoint URL of a resolved Connection "
+                             "(ddbtui.dynamo.clients.raw_client)")
         self.region = region
-        self.endpoint_url = (endpoint_url or f"https://dynamodb.{region}.amazonaws.com").rstrip("/")
+        self.endpoint_url = endpoint_url.rstrip("/")
         self.url = self.endpoint_url + "/"
         self.credentials = credentials
         self.max_connections = max_connections
@@ -160,16 +191,10 @@ class RawDynamoClient:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def from_connection(cls, conn: "Connection", **kw) -> "RawDynamoClient":
-        """A client for a ddbtui Connection: local dummy keys, or botocore's credential chain."""
-        from ddbtui.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+        """A client for a ddbtui Connection (same as ddbtui.dynamo.clients.raw_client)."""
+        from ddbtui.dynamo.clients import raw_client
 
-        if conn.local_credentials:
-            creds: Any = (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, None)
-        else:
-            from ddbtui.dynamo.clients import credentials_for
-
-            creds = credentials_for(conn)
-        return cls(conn.endpoint_url, conn.region, creds, **kw)
+        return raw_client(conn, **kw)
 
     def _get_session(self):
         session = self._session
@@ -250,6 +275,7 @@ class RawDynamoClient:
                     elif status >= 500:
                         info.server_errors += 1
             if attempt >= self.max_attempts or not _is_retryable(err):
+                err.operation = operation
                 raise err
             if info is not None:
                 info.retries += 1

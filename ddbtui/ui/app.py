@@ -128,7 +128,7 @@ class DdbApp(App):
         if error is None:
             return
         conn = self.connection
-        text = explain(error, endpoint=getattr(conn, "endpoint_url", None),
+        text = explain(error, target=conn.describe() if conn is not None else None,
                        region=getattr(conn, "region", None))
         self.log.error(f"worker error: {error!r}")
         self.notify(text, title=title, severity="error", timeout=10, markup=False)

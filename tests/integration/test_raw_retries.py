@@ -280,7 +280,17 @@ async def test_from_connection_uses_the_credential_chain(server, monkeypatch):
     assert "x-amz-security-token" in script.requests[1]["auth"]
 
 
-def test_default_endpoint_is_regional_https():
-    c = RawDynamoClient(None, "eu-central-1", ("a", "b", None))
+def test_never_guesses_an_endpoint():
+    """The raw client used to build dynamodb.<region>.amazonaws.com itself when the
+    Connection had none (a profile's endpoint_url was then ignored): now the Connection
+    names the endpoint and the client refuses to guess."""
+    from ddbtui.config import Connection
+    from ddbtui.dynamo.clients import raw_client
+
+    with pytest.raises(ValueError, match="resolved Connection"):
+        RawDynamoClient(None, "eu-central-1", ("a", "b", None))
+    aws = Connection(endpoint_url="https://dynamodb.eu-central-1.amazonaws.com", region="eu-central-1",
+                     local_credentials=True)
+    c = raw_client(aws)
     assert c.url == "https://dynamodb.eu-central-1.amazonaws.com/"
     assert c.signer.host == "dynamodb.eu-central-1.amazonaws.com"

@@ -16,27 +16,10 @@ from ddbtui.bench.strategies.base import (StrategyContext, error_parts, raw_clie
 
 
 def aioboto3_client(ctx: StrategyContext, pool: int | None = None):
-    """An aioboto3 client context manager for ctx.conn (local dummy keys or the profile)."""
-    import aioboto3
-    from aiobotocore.config import AioConfig
+    """An aioboto3 client context manager for ctx.conn (built where every client is)."""
+    from ddbtui.dynamo.clients import aioboto3_client as build
 
-    from ddbtui.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-
-    if ctx.conn.local_credentials:
-        session = aioboto3.Session(aws_access_key_id=LOCAL_ACCESS_KEY,
-                                   aws_secret_access_key=LOCAL_SECRET_KEY, region_name=ctx.conn.region)
-    else:
-        session = aioboto3.Session(profile_name=ctx.conn.profile, region_name=ctx.conn.region)
-    kw = ctx.botocore_kwargs(pool)
-    if kw["retry_mode"] == "none":
-        retries = {"mode": "standard", "total_max_attempts": 1}
-    else:
-        retries = {"mode": kw["retry_mode"]}
-        if kw["max_attempts"]:
-            retries["total_max_attempts"] = kw["max_attempts"]
-    config = AioConfig(max_pool_connections=kw["max_pool_connections"], retries=retries,
-                       connect_timeout=5, read_timeout=30)
-    return session.client("dynamodb", endpoint_url=ctx.conn.endpoint_url, config=config)
+    return build(ctx.conn, **ctx.botocore_kwargs(pool))
 
 
 def run_aioboto3(ctx: StrategyContext) -> None:

@@ -23,6 +23,9 @@ RETRY_MODES = ("none", "standard", "adaptive", "legacy")
 # Attempts in all for the raw client, matching botocore's defaults per mode
 # (standard/adaptive: 3; legacy: DynamoDB's 10).
 RAW_ATTEMPTS = {"none": 1, "standard": 3, "adaptive": 3, "legacy": 10}
+# Requests under load (or behind a fault proxy's latency) may take long: a generous read
+# timeout for the measured requests; connect timeouts stay short (dynamo.clients).
+BENCH_READ_TIMEOUT = 30.0
 
 
 def cpu_seconds() -> float:
@@ -70,7 +73,8 @@ class StrategyContext:
 
     def botocore_kwargs(self, pool: int | None = None) -> dict[str, Any]:
         return {"max_pool_connections": max(pool or self.concurrency, 1),
-                "retry_mode": self.retry_mode, "max_attempts": self.max_attempts}
+                "retry_mode": self.retry_mode, "max_attempts": self.max_attempts,
+                "read_timeout": BENCH_READ_TIMEOUT}
 
     def raw_attempts(self) -> int:
         return self.max_attempts or RAW_ATTEMPTS.get(self.retry_mode, 3)
@@ -129,9 +133,10 @@ def boto3_put(client, table: str, item: dict, rec: Recorder) -> bool:
 
 # -------------------------------------------------------------------------- raw
 def raw_client(conn: Connection, concurrency: int, attempts: int):
-    from ddbtui.dynamo.raw import RawDynamoClient
+    from ddbtui.dynamo.clients import raw_client as build
 
-    return RawDynamoClient.from_connection(conn, max_connections=max(concurrency, 1), max_attempts=attempts)
+    return build(conn, max_connections=max(concurrency, 1), max_attempts=attempts,
+                 request_timeout=BENCH_READ_TIMEOUT)
 
 
 def record_raw_failure(rec: Recorder, seconds: float, info, exc: Exception, *, items: int) -> None:

@@ -15,6 +15,7 @@ import threading
 import time
 
 from ddbtui.bench.strategies.base import StrategyContext
+from ddbtui.dynamo.errors import DdbError
 
 REPORT_EVERY = 0.25
 
@@ -69,7 +70,7 @@ def run_processes(ctx: StrategyContext) -> None:
             if msg[0] == "ready":
                 ready.add(msg[1])
             elif msg[0] == "error":
-                raise RuntimeError(f"worker {msg[1]} failed during setup: {msg[2]}")
+                raise WorkerSetupFailed(msg[2])
         ctx.begin()
         go.value = 1
         finished: set[int] = set()
@@ -128,6 +129,10 @@ def _handle(msg, rec, ctx: StrategyContext, finished: set[int]) -> None:
         finished.add(msg[1])
 
 
+class WorkerSetupFailed(DdbError):
+    """A worker could not set up; the message is its sentence (see explain())."""
+
+
 def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) -> None:
     import asyncio
 
@@ -177,7 +182,9 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
     except Exception as e:  # one sentence back to the parent
         q.put(("delta", idx, rec.export_delta()))
         left = 0 if stop.is_set() else len(items) - rec.done
-        q.put(("error", idx, f"{type(e).__name__}: {e}"[:300], left))
+        from ddbtui.dynamo.errors import explain
+
+        q.put(("error", idx, explain(e, target=conn.describe(), region=conn.region)[:300], left))
         return
     q.put(("delta", idx, rec.export_delta()))
     q.put(("done", idx, cpu))

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import gc
 import time
 import weakref
@@ -290,8 +289,9 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         self.settings = settings
         self.fault = fault
         self.model = LiveModel(settings.strategies, settings.items, settings.repeat)
-        self.handle = None
-        self.proxy = None
+        self.session = None  # ddbtui.bench.session.BenchSession, set by launch()
+        self.handle = None  # the session's RunHandle, once the engine runs
+        self.proxy = None  # the session's fault proxy process, if any
         self.state = "starting"  # starting | running | stopping | finished | cancelled | failed
         self.doc: dict | None = None
         self.saved_path: str | None = None
@@ -356,37 +356,31 @@ class BenchRunScreen(DdbScreenMixin, Screen):
     # ------------------------------------------------------------------ launching
     @work(group="bench-launch", thread=True, exit_on_error=False)
     def launch(self, conn) -> None:
-        from ddbtui.bench.runner import start_run
+        """Start one BenchSession (the same object `ddbtui bench` drives): first contact
+        with the target, the fault proxy with the form's FaultConfig, the engine process."""
+        from ddbtui import paths
+        from ddbtui.bench.session import BenchSession, SessionError
 
-        proxy = None
+        session = None
         try:
-            run_conn, admin = conn, None
-            if self.fault is not None:
-                from ddbtui.bench.proxy_process import ProxyProcess
-
-                proxy = ProxyProcess(conn.endpoint_url, self.fault).start()
-                run_conn, admin = dataclasses.replace(conn, endpoint_url=proxy.url), conn
-                self.settings.proxy_url = proxy.url
-                self.settings.proxy_config = {**self.fault.to_dict(), "describe": self.fault.describe()}
+            session = BenchSession(self.settings, conn, self.fault,
+                                   log_path=str(paths.log_dir() / "bench-engine.log"))
+            self.session = session
             if self.cancel_requested:
-                raise RuntimeError("cancelled before the engine started")
-            from ddbtui import paths
-
-            handle = start_run(self.settings, run_conn, admin_conn=admin,
-                               log_path=str(paths.log_dir() / "bench-engine.log"))
+                raise SessionError("cancelled before the engine started")
+            session.start()
         except Exception as e:
-            if proxy is not None:
-                proxy.stop()
+            if session is not None:
+                session.close()
             from ddbtui.dynamo.errors import explain
 
-            self.post_message(RunLaunchFailed(str(e) if isinstance(e, (ValueError, RuntimeError)) else explain(e)))
+            text = str(e) if isinstance(e, (SessionError, ValueError, RuntimeError)) else explain(
+                e, target=conn.describe() if conn is not None else None)
+            self.post_message(RunLaunchFailed(text))
             return
         if self.cancel_requested or not self.is_attached:
-            handle.cancel()
-            handle.kill()
-            if proxy is not None:
-                proxy.stop()
-        self.post_message(RunLaunched(handle, proxy))
+            session.close()
+        self.post_message(RunLaunched(session.handle, session.proxy))
 
     def on_run_launched(self, msg: RunLaunched) -> None:
         self.handle, self.proxy = msg.handle, msg.proxy
@@ -413,8 +407,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         h = self.handle
         if h is not None and self.state in ("running", "stopping"):
             changed = self.model.feed(h.poll())
-            if len(h.runs) != self.model._runs_seen:
-                self.model.add_runs(h.runs)
+            if self.model.add_runs(h.runs):
                 changed = True
             if changed:
                 self.refresh_live()
@@ -449,10 +442,12 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         self._update_status()
 
     def _update_status(self) -> None:
-        conn = self.app.connection
-        where = conn.label() if conn is not None else "?"
-        if self.proxy is not None:
-            where += f" via fault proxy {self.proxy.url}"
+        session = self.session
+        if session is not None:
+            where = session.describe_target()
+        else:
+            conn = self.app.connection
+            where = conn.describe() if conn is not None else "?"
         eng = f"engine pid {self.handle.pid}" if self.handle is not None else "engine starting…"
         m = self.model
         if self.state == "running":
@@ -502,17 +497,14 @@ class BenchRunScreen(DdbScreenMixin, Screen):
             self.model.message = (self.doc or {}).get("error") or h.error or "the engine failed"
         self.refresh_live(force=True)
         self._set_buttons()
-        self._stop_proxy()
-        self.save_result(h)
+        self.save_result(self.session)
 
     @work(group="bench-save", thread=True, exit_on_error=False)
-    def save_result(self, h) -> None:
-        h.join(2.0)  # reaps the engine process
-        doc = h.result
+    def save_result(self, session) -> None:
+        doc = session.finish(2.0)  # reaps the engine process, stops the proxy
+        doc = doc or session.result
         try:
-            from ddbtui.bench import results
-
-            path = str(results.save(doc))
+            path = str(session.save())
             err = None
         except OSError as e:
             path, err = None, f"could not save the result: {e}"
@@ -554,33 +546,19 @@ class BenchRunScreen(DdbScreenMixin, Screen):
             return
         self.cancel_requested = True
         self._cancel_t = time.monotonic()
-        if self.handle is not None:
-            self.handle.cancel()
+        if self.session is not None:
+            self.session.cancel()
         self.state = "stopping"
         self._set_buttons()
         self._update_status()
 
     # ------------------------------------------------------------------ cleanup
-    def _stop_proxy(self) -> None:
-        p, self.proxy = self.proxy, None
-        if p is not None:
-            p.stop()
-
     def shutdown(self) -> None:
         """Stop everything now (leaving the screen, quitting the app)."""
         self.cancel_requested = True
-        h = self.handle
-        if h is not None and not h._finished:
-            h.cancel()
-            h.kill()
-        elif h is not None:
-            try:
-                h._p.join(0.5)
-                if h._p.is_alive():
-                    h.kill()
-            except Exception:
-                pass
-        self._stop_proxy()
+        session = self.session
+        if session is not None:
+            session.close()
 
     _frozen = False
 
