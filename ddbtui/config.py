@@ -24,8 +24,9 @@ Never imports boto3; botocore is imported only when a remote target is resolved.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 DEFAULT_REGION = "us-east-1"
@@ -128,13 +129,13 @@ class Connection:
             return f"the endpoint from {origin} ({self.endpoint_url})"
         return f"the {kind} at {self.host}"
 
-    def with_endpoint(self, endpoint_url: str, engine: str | None = None) -> "Connection":
+    def with_endpoint(self, endpoint_url: str, engine: str | None = None) -> Connection:
         """This connection aimed at `endpoint_url` (a local engine ddbtui started, or a test's)."""
         return replace(self, endpoint_url=endpoint_url, engine=engine,
                        endpoint_source=SOURCE_ENGINE if engine else SOURCE_FLAG, upstream=None,
                        local_credentials=is_loopback(endpoint_url) and (engine is not None or self.profile is None))
 
-    def via_proxy(self, proxy_url: str) -> "Connection":
+    def via_proxy(self, proxy_url: str) -> Connection:
         """The same target and credentials, reached through a fault proxy at `proxy_url`."""
         return replace(self, endpoint_url=proxy_url, upstream=self.endpoint_url,
                        endpoint_source=SOURCE_PROXY)
@@ -147,7 +148,7 @@ class Connection:
                 "services_section": self.services_section}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Connection":
+    def from_dict(cls, d: Mapping[str, Any]) -> Connection:
         names = ("endpoint_url", "region", "profile", "engine", "local_credentials",
                  "endpoint_source", "upstream", "services_section")
         return cls(**{k: d[k] for k in names if k in d})

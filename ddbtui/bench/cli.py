@@ -175,7 +175,7 @@ def _err(msg: str) -> None:
     print(f"ddbtui bench: {msg}", file=sys.stderr, flush=True)
 
 
-def check_table(conn, name: str, force: bool) -> str | None:  # noqa: ANN001
+def check_table(conn, name: str, force: bool) -> str | None:
     """A sentence when --table NAME must not be written into, else None."""
     from ddbtui.dynamo import validation
     from ddbtui.dynamo.clients import new_client

@@ -29,7 +29,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import psutil
 
@@ -179,7 +180,7 @@ class signals_as_exception:
             self.received = signum
             raise Terminated(signum)
 
-    def __enter__(self) -> "signals_as_exception":
+    def __enter__(self) -> signals_as_exception:
         if threading.current_thread() is threading.main_thread():
             for s in self.SIGNALS:
                 prev = signal.getsignal(s)
@@ -189,7 +190,7 @@ class signals_as_exception:
                 signal.signal(s, self._handler)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         for s, prev in self._prev.items():
             signal.signal(s, prev)
         self._prev.clear()

@@ -36,9 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ddbtui.bench.proxy_process import ProxyProcess
     from ddbtui.local.proxy import FaultConfig
 
-# first contact: one ListTables, at most 2 attempts of (3 s connect + 3 s read): < 10 s
-PROBE_CONNECT_TIMEOUT = 3.0
-PROBE_READ_TIMEOUT = 3.0
+# first contact: one ListTables, at most 2 attempts of (2.5 s connect + 2.5 s read): < 10 s
+PROBE_CONNECT_TIMEOUT = 2.5
+PROBE_READ_TIMEOUT = 2.5
 PROBE_ATTEMPTS = 2
 
 
@@ -48,7 +48,7 @@ class SessionError(Exception):
 
 class BenchSession:
     def __init__(self, settings: Settings, connection: Connection,
-                 fault: "FaultConfig | None" = None, *, log_path: str | None = None) -> None:
+                 fault: FaultConfig | None = None, *, log_path: str | None = None) -> None:
         if connection.endpoint_url is None:
             raise SessionError("the local engine has not started yet: no endpoint to benchmark")
         if fault is not None and connection.is_aws:
@@ -91,14 +91,16 @@ class BenchSession:
             raise SessionError(explain(e, target=self.connection.describe(),
                                        region=self.connection.region)) from e
 
-    def start(self) -> "BenchSession":
+    def start(self) -> BenchSession:
         """First contact, the fault proxy (if any), then the engine process. Blocking."""
         self.probe()
         with self._lock:
             if self._closed or self._cancel_requested:
                 raise SessionError("cancelled before the engine started")
         if self.fault is not None:
-            from ddbtui.bench.proxy_process import ProxyProcess  # only runs with faults need it
+            from ddbtui.bench.proxy_process import (
+                ProxyProcess,  # only runs with faults need it
+            )
 
             assert self.connection.endpoint_url is not None
             proxy = ProxyProcess(self.connection.endpoint_url, self.fault)

@@ -100,7 +100,7 @@ def aioboto3_client(conn: Connection, **config_kwargs: Any) -> Any:
                           config=botocore_config(aio=True, **config_kwargs))
 
 
-def raw_client(conn: Connection, **kw: Any) -> "RawDynamoClient":
+def raw_client(conn: Connection, **kw: Any) -> RawDynamoClient:
     """ddbtui's raw aiohttp client for this connection (same endpoint and key as boto3)."""
     from ddbtui.dynamo.raw import RawDynamoClient
 

@@ -121,15 +121,19 @@ class DdbApp(App):
             raise DdbError("the local engine is still starting: try again in a moment")
         return client_for(self.connection)
 
-    def report_error(self, error: BaseException | None, *, title: str = "") -> None:
-        """The one place worker errors become a notification (never a crash)."""
+    def explain(self, error: BaseException) -> str:
+        """The one sentence for `error`, naming the target really contacted."""
         from ddbtui.dynamo.errors import explain
 
+        conn = self.connection
+        return explain(error, target=conn.describe() if conn is not None else None,
+                       region=getattr(conn, "region", None))
+
+    def report_error(self, error: BaseException | None, *, title: str = "") -> None:
+        """The one place worker errors become a notification (never a crash)."""
         if error is None:
             return
-        conn = self.connection
-        text = explain(error, target=conn.describe() if conn is not None else None,
-                       region=getattr(conn, "region", None))
+        text = self.explain(error)
         self.log.error(f"worker error: {error!r}")
         self.notify(text, title=title, severity="error", timeout=10, markup=False)
 

@@ -85,7 +85,7 @@ class RecordingEndpoint:
         self.host = f"127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "RecordingEndpoint":
+    def __enter__(self) -> RecordingEndpoint:
         self._thread.start()
         return self
 

@@ -197,7 +197,5 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
         elif isinstance(error, DdbError):
             self.error(f"Not saved: {error.message}")
         else:
-            from ddbtui.dynamo.errors import explain
-
-            self.error(f"Not saved: {explain(error)}")
+            self.error(f"Not saved: {self.app.explain(error)}")
             super().worker_failed(worker, error)

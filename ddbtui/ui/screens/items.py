@@ -566,10 +566,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
         if worker.group == "items-load":
-            from ddbtui.dynamo.errors import explain
-
             what = "query" if self.query_spec is not None and self.query_spec.is_query else "scan"
-            reason = explain(error) if error is not None else "unknown error"
+            reason = self.app.explain(error) if error is not None else "unknown error"
             self._failed = f"{what} failed: {reason.splitlines()[0] if reason else reason}"
             self._loading = False
             self._loading_all = False

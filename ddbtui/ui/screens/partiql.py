@@ -213,7 +213,7 @@ class PartiqlScreen(DdbScreenMixin, Screen):
             keys = self._key_names(app.client(), statement) if first else []
         except Exception as e:
             conn = app.connection
-            self.post_message(StatementFailed(gen, explain(e, endpoint=conn.endpoint_url, region=conn.region)))
+            self.post_message(StatementFailed(gen, explain(e, target=conn.describe(), region=conn.region)))
             return
         self.post_message(StatementPageLoaded(gen, statement, page.items, page.next_token, first, keys))
 
@@ -242,7 +242,7 @@ class PartiqlScreen(DdbScreenMixin, Screen):
             results = batch_execute(app.client(), statements)
         except Exception as e:
             conn = app.connection
-            self.post_message(StatementFailed(gen, explain(e, endpoint=conn.endpoint_url, region=conn.region)))
+            self.post_message(StatementFailed(gen, explain(e, target=conn.describe(), region=conn.region)))
             return
         self.post_message(StatementsBatchDone(gen, results))
 

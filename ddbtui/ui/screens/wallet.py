@@ -79,13 +79,11 @@ class _WalletForm(DdbScreenMixin, FormMixin, ModalScreen):
         self.show_field_error(msg.field, msg.message)
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
-        from ddbtui.dynamo.errors import explain
-
         self.query_one("#ok", Button).disabled = False
         if isinstance(error, DdbError):
             self.show_field_error(error.field, error.message)
         else:
-            self.show_field_error(None, explain(error))
+            self.show_field_error(None, self.app.explain(error))
             super().worker_failed(worker, error)
 
     def on_wallets_changed(self, msg: WalletsChanged) -> None:
