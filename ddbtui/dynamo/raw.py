@@ -1,4 +1,5 @@
-"""A raw DynamoDB client: DynamoDB JSON over aiohttp, signed by ddbtui.dynamo.sigv4.
+"""A raw DynamoDB client: DynamoDB JSON over lean HTTP/1.1 (ddbtui.dynamo.http1), signed
+by ddbtui.dynamo.sigv4.
 
 What boto3/aioboto3 spend most client CPU on (model-driven serialisation, the event
 system, response parsing into Python types) is skipped: the caller passes DynamoDB JSON
@@ -12,19 +13,22 @@ jitter, up to `max_attempts` attempts in all; ConditionalCheckFailed, validation
 the caller gave one), the same on every retry, so a retry after a dropped connection is
 idempotent.
 
-Never imports textual; aiohttp is imported when the first client is built.
+Per request: one JSON encode, one signature (keys, scope and header prefixes cached), one
+header block, one write; the answer is `json.loads`ed only when it is not "{}". The
+`transport="aiohttp"` variant sends the same request with aiohttp's public
+`ClientSession.post` (benchmarks compare the two). Never imports textual.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import random
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ddbtui.dynamo.http1 import Http1Pool, HttpConnectionError, request_head
 from ddbtui.dynamo.sigv4 import DynamoDBSigner
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +40,9 @@ VALIDATION_CODES = frozenset({"ValidationException", "SerializationException"})
 RETRYABLE_5XX_CODES = frozenset({"InternalServerError", "ServiceUnavailable",
                                  "InternalFailure", "ServiceUnavailableException"})
 BATCH_WRITE_MAX = 25
+# "http1": ddbtui.dynamo.http1 (default, the lean path); "aiohttp": aiohttp's public
+# ClientSession.post (kept to measure what the lean path saves)
+TRANSPORTS = ("http1", "aiohttp")
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _loads = json.loads
 
@@ -164,7 +171,8 @@ class RawDynamoClient:
     def __init__(self, endpoint_url: str, region: str, credentials, *,
                  max_connections: int = 64, connect_timeout: float = 5.0,
                  request_timeout: float = 30.0, max_attempts: int = 10,
-                 backoff_base: float = 0.025, backoff_cap: float = 2.0, seed=None):
+                 backoff_base: float = 0.025, backoff_cap: float = 2.0, seed=None,
+                 transport: str = "http1"):
         if credentials is None:
             raise RawDynamoError("NoCredentials", "no AWS credentials were found for this connection")
         if not endpoint_url:  # never guess an endpoint: the Connection names it
@@ -183,7 +191,12 @@ class RawDynamoClient:
         self._rng = random.Random(seed)
         self._sleep = asyncio.sleep  # tests may replace it
         self.signer = DynamoDBSigner(region, self.endpoint_url)
-        self._session = None
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
+        self.transport = transport
+        self._path = self.signer.path
+        self._host_header = self.signer.host  # what SigV4 signed as `host`
+        self._session: Any = None
         self._session_loop = None
         self._yurl = None
         self._conn_errors: tuple = ()
@@ -196,35 +209,43 @@ class RawDynamoClient:
 
         return raw_client(conn, **kw)
 
-    def _get_session(self):
-        session = self._session
+    def _get_session(self) -> Any:
+        """The transport for the running loop (built on first use, rebuilt if the loop changed)."""
         loop = asyncio.get_running_loop()
+        session = self._session
         if session is not None and not session.closed and self._session_loop is loop:
             return session
-        import aiohttp
+        self._session_loop = loop
+        if self.transport == "http1":
+            self._session = Http1Pool(self.url, limit=self.max_connections,
+                                      connect_timeout=self.connect_timeout,
+                                      request_timeout=self.request_timeout)
+            self._conn_errors = (HttpConnectionError, OSError, asyncio.TimeoutError)
+            return self._session
+        import aiohttp  # only for transport="aiohttp" (a comparison in the benchmarks)
         import yarl
 
-        self._session_loop = loop
         connector = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0,
                                          keepalive_timeout=30, ttl_dns_cache=300)
         timeout = aiohttp.ClientTimeout(total=self.request_timeout, connect=self.connect_timeout)
-        # Per-request savings: no cookie jar (DynamoDB sets none), no auto headers we do not
-        # need, no decompression (we never ask for compressed answers), a pre-parsed URL.
+        # No cookie jar (DynamoDB sets none), no auto headers we do not need, no
+        # decompression (we never ask for compressed answers), a pre-parsed URL.
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"), auto_decompress=False)
         self._yurl = yarl.URL(self.url)
-        # ClientSession._request is what .post() wraps; .post()'s context manager is a
-        # subscripted generic whose instantiation costs ~10 µs per call. Public API fallback.
-        req = getattr(self._session, "_request", None)
-        self._post = (functools.partial(req, "POST") if req is not None
-                      else self._post_public)
         self._conn_errors = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError,
                              asyncio.TimeoutError)
         return self._session
 
-    async def _post_public(self, url, **kw):
-        return await self._session.post(url, **kw)
+    async def _send(self, operation: str, data: bytes) -> tuple[int, bytes]:
+        """One attempt: (HTTP status, body bytes); connection problems raise `_conn_errors`."""
+        session = self._get_session()
+        headers = self.signer.headers(operation, data, self.credentials)
+        if self.transport == "http1":
+            return await session.post(request_head(self._path, self._host_header, headers, len(data)) + data)
+        async with session.post(self._yurl, data=data, headers=headers) as resp:  # aiohttp public API
+            return resp.status, await resp.read()
 
     async def close(self) -> None:
         session, self._session = self._session, None
@@ -250,15 +271,8 @@ class RawDynamoClient:
             attempt += 1
             if info is not None:
                 info.attempts += 1
-            session = self._get_session()
-            headers = self.signer.headers(operation, data, self.credentials)
             try:
-                resp = await self._post(self._yurl, data=data, headers=headers)
-                try:
-                    status = resp.status
-                    raw = await resp.read()
-                finally:
-                    resp.release()
+                status, raw = await self._send(operation, data)
             except self._conn_errors as e:
                 err: RawDynamoError = RawConnectionError("ConnectionError", f"{type(e).__name__}: {e}", 0)
                 err.__cause__ = e
