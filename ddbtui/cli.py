@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     from ddbtui.bench.cli import add_arguments as add_bench
 
     add_bench(b)
+    b.add_argument("--preset", metavar="NAME",
+                   help="start from a [bench.presets.NAME] of the config file (flags still win)")
 
     loc = sub.add_parser("local", help="run a local DynamoDB engine in the foreground")
     loc.add_argument("action", nargs="?", choices=("run", "install", "status"), default="run",
@@ -95,8 +97,23 @@ def _fault_config(args):
     return fault_config_from_args(args)
 
 
+def _subparser(p: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    from ddbtui.commands import config_cmd
+    from ddbtui.commands.common import CommandError
+    from ddbtui.dynamo.errors import DdbError
+
+    try:
+        config_cmd.apply_bench_preset(sys.argv[1:] if argv is None else list(argv),
+                                      _subparser(parser, "bench"))
+    except (CommandError, DdbError) as e:
+        print(f"ddbtui: {e}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         if args.command == "local":

@@ -174,17 +174,32 @@ class TargetChoice:
 
 def resolve_target(*, endpoint_url: str | None = None, region: str | None = None,
                    profile: str | None = None, aws: bool = False,
-                   env: Mapping[str, str] | None = None) -> TargetChoice:
+                   env: Mapping[str, str] | None = None,
+                   file_target: Mapping[str, object] | None = None) -> TargetChoice:
     """The one resolution of the target (see the module docstring).
 
-    `env` defaults to os.environ; the profile's config file is read by botocore (with
-    AWS_CONFIG_FILE from `env` when given)."""
+    Flags, then AWS_* variables, then the config file's [target] (`file_target`; None: read
+    it with ddbtui.userconfig), then the safe default: a local engine. `env` defaults to
+    os.environ; the profile's config file is read by botocore (with AWS_CONFIG_FILE from
+    `env` when given)."""
     env = os.environ if env is None else env
-    region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+    if file_target is None:
+        from ddbtui.userconfig import load
+
+        file_target = load().target
+    region = (region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+              or str(file_target.get("region") or "") or None)
     if endpoint_url:
         _check_endpoint(endpoint_url, "--endpoint-url")
     env_endpoint = env.get(SOURCE_ENV_SERVICE) or env.get(SOURCE_ENV_GLOBAL) or None
     chose_remote = bool(endpoint_url) or bool(env_endpoint) or bool(profile) or aws
+    if not chose_remote:  # nothing chosen by flags or variables: the config file's target
+        endpoint_url = str(file_target.get("endpoint_url") or "") or None
+        profile = str(file_target.get("profile") or "") or None
+        aws = bool(file_target.get("aws"))
+        if endpoint_url:
+            _check_endpoint(endpoint_url, "endpoint_url in the config file")
+        chose_remote = bool(endpoint_url) or bool(profile) or aws
     if not chose_remote:
         return TargetChoice(Connection(region=region or DEFAULT_REGION, local_credentials=True), True)
     profile = profile or env.get("AWS_PROFILE") or None

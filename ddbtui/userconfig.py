@@ -4,7 +4,6 @@
 [target]            # used when no flag or AWS_* variable says otherwise
 profile = "dev"     # or endpoint_url = "http://127.0.0.1:8000", or aws = true
 region = "eu-west-1"
-engine = "auto"     # local engine when no target is given
 
 [ui]
 theme = "nord"
@@ -44,8 +43,7 @@ import tomli_w
 from ddbtui.dynamo.errors import ValidationError
 
 APP = "ddbtui"
-TARGET_KEYS = ("endpoint_url", "profile", "region", "aws", "engine")
-ENGINES = ("auto", "dynamodb-local", "moto")
+TARGET_KEYS = ("endpoint_url", "profile", "region", "aws")
 
 
 class ConfigError(ValidationError):
@@ -142,13 +140,11 @@ def parse(doc: dict[str, Any], path: Path) -> UserConfig:
     if unknown:
         raise ConfigError(f"{path}: [target] has unknown key {unknown[0]!r} "
                           f"(known: {', '.join(TARGET_KEYS)})")
-    for k in ("endpoint_url", "profile", "region", "engine"):
+    for k in ("endpoint_url", "profile", "region"):
         if k in target and not isinstance(target[k], str):
             raise ConfigError(f"{path}: [target] {k} must be a string")
     if "aws" in target and not isinstance(target["aws"], bool):
         raise ConfigError(f"{path}: [target] aws must be true or false")
-    if target.get("engine") and target["engine"] not in ENGINES:
-        raise ConfigError(f"{path}: [target] engine must be one of {', '.join(ENGINES)}")
     ui = _table(doc, "ui", path)
     theme = ui.get("theme")
     if theme is not None and not isinstance(theme, str):

@@ -8,14 +8,15 @@ import os
 import sys
 from typing import Any, Callable
 
-from ddbtui.commands import common
-from ddbtui.commands.data import COMMANDS, add_arguments
+from ddbtui.commands import common, config_cmd, data
 
+COMMANDS = {**data.COMMANDS, **config_cmd.COMMANDS}
 NAMES = frozenset(COMMANDS)
 
 
 def register(sub: argparse._SubParsersAction, add_target: Callable[[argparse.ArgumentParser], Any]) -> None:
-    add_arguments(sub, add_target)
+    data.add_arguments(sub, add_target)
+    config_cmd.add_arguments(sub)
 
 
 def run(args: argparse.Namespace) -> int:

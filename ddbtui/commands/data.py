@@ -72,9 +72,11 @@ def add_arguments(sub: argparse._SubParsersAction, add_target: Any) -> None:
 
     p = new("query", "print the items of one partition",
             "Query a table or index by partition key (and sort-key condition) to stdout")
-    p.add_argument("table")
-    p.add_argument("--pk", required=True, metavar="VALUE",
-                   help="partition key value (typed from the table: S, N or base64 B)")
+    p.add_argument("table", nargs="?", help="the table (or from --saved)")
+    p.add_argument("--pk", metavar="VALUE",
+                   help="partition key value (typed from the table: S, N or base64 B); required")
+    p.add_argument("--saved", metavar="NAME",
+                   help="a [[queries]] entry of the config file (options given here win)")
     sk = p.add_mutually_exclusive_group()
     sk.add_argument("--sk", metavar="VALUE", help="sort key equals VALUE")
     sk.add_argument("--sk-between", nargs=2, metavar=("A", "B"), help="sort key BETWEEN A AND B")
@@ -120,9 +122,11 @@ def add_arguments(sub: argparse._SubParsersAction, add_target: Any) -> None:
 
 
 # ------------------------------------------------------------------------ helpers
-def _json_arg(text: str | None, what: str) -> dict[str, Any]:
+def _json_arg(text: str | dict[str, Any] | None, what: str) -> dict[str, Any]:
     if not text:
         return {}
+    if isinstance(text, dict):  # from the config file
+        return text
     try:
         data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError as e:
@@ -200,6 +204,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from ddbtui.dynamo.tables import index_keys
 
+    if args.saved:
+        _apply_saved_query(args)
+    if not args.table or args.pk is None:
+        raise CommandError("query needs a table and --pk (or --saved NAME)", EXIT_USAGE)
     kw = _expr_kw(args)
     if args.ddb_json and args.output not in ("jsonl", "json"):
         raise CommandError("--ddb-json applies to --output jsonl or json", EXIT_USAGE)
@@ -230,6 +238,30 @@ def cmd_query(args: argparse.Namespace) -> int:
             sk_name=sk.name if sk else None, sk_op=op, sk_values=sk_values,
             forward=not args.reverse, **kw)
         return _stdout_items(args, items, info.key_names, f"query {args.table}")
+
+
+_SAVED_QUERY_KEYS = ("table", "pk", "sk", "sk_between", "sk_begins", "sk_op", "index", "filter",
+                     "names", "values", "reverse", "limit")
+
+
+def _apply_saved_query(args: argparse.Namespace) -> None:
+    from ddbtui import userconfig
+
+    q = userconfig.load().query(args.saved)
+    if q is None:
+        raise CommandError(f"no saved query {args.saved!r} in {userconfig.config_path()}", EXIT_USAGE)
+    unknown = sorted(set(q) - set(_SAVED_QUERY_KEYS) - {"name"})
+    if unknown:
+        raise CommandError(f"saved query {args.saved!r}: unknown key {unknown[0]!r} "
+                           f"(known: {', '.join(_SAVED_QUERY_KEYS)})", EXIT_USAGE)
+    for k in _SAVED_QUERY_KEYS:
+        if k in q and getattr(args, k) in (None, False):
+            v = q[k]
+            if k in ("sk_between", "sk_op"):
+                v = [str(x) for x in v]
+            elif k in ("pk", "sk", "sk_begins"):
+                v = str(v)
+            setattr(args, k, v)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

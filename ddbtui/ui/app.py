@@ -61,12 +61,15 @@ class DdbApp(App):
         self.set_reactive(DdbApp.connection, connection)
         self.engine = engine
         self.read_only = bool(read_only)
+        # the local engine's connection, kept so that the target switcher can come back to it
+        self.local_connection = connection if connection.is_local else None
         if engine is not None:
             self.set_reactive(DdbApp.engine_state, "starting")
             self.set_reactive(DdbApp.engine_note, f"starting {engine.chosen or 'the local engine'}…")
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
+        self._theme_from_config()
         if self.engine is not None:
             self.wait_for_engine()
         else:
@@ -88,6 +91,7 @@ class DdbApp(App):
         self.post_message(EngineReady(conn, note))
 
     def on_engine_ready(self, msg: EngineReady) -> None:
+        self.local_connection = msg.connection
         self.connection = msg.connection
         self.engine_note = msg.note
         self.engine_state = "ready"
@@ -154,6 +158,53 @@ class DdbApp(App):
         """Open the benchmark screen (registered as "bench")."""
         self.push_screen("bench")
 
+    # ------------------------------------------------------------------ config file
+    def _theme_from_config(self) -> None:
+        from ddbtui import userconfig
+        from ddbtui.dynamo.errors import DdbError
+
+        try:
+            theme = userconfig.load().theme
+        except DdbError as e:
+            self.notify(e.message, title="Config file", severity="warning", timeout=15, markup=False)
+            theme = None
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self.watch(self, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self, theme: str) -> None:
+        from ddbtui import userconfig
+        from ddbtui.dynamo.errors import DdbError
+
+        try:
+            userconfig.update(theme=theme)
+        except (DdbError, OSError):
+            pass  # a bad or read-only config file: the theme still applies for this run
+
+    # ------------------------------------------------------------------ target switch
+    def action_switch_target(self) -> None:
+        """Profile / region switcher (ddbtui/ui/screens/target_switch.py)."""
+        from ddbtui.ui.screens.target_switch import SwitchTargetScreen
+
+        if not self.ready:
+            self.notify("The local engine is still starting: switch when it answers.", markup=False)
+            return
+        self.push_screen(SwitchTargetScreen(self.connection, self.local_connection), self.switch_target)
+
+    def switch_target(self, conn) -> None:
+        """Use `conn` (already checked) from now on: header, tables list, every new client."""
+        if conn is None or conn == self.connection:
+            return
+        ts = self._tables_screen()
+        while ts is not None and self.screen is not ts and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.connection = conn
+        self.key_hint = ""
+        self.resolve_key_hint()
+        if ts is not None:
+            ts.action_refresh()
+        self.notify(f"Now talking to {conn.label()}", title="Target", markup=False)
+
     def action_partiql(self) -> None:
         """Open the PartiQL console (ddbtui/ui/screens/partiql.py)."""
         from ddbtui.ui.screens.partiql import PartiqlScreen
@@ -201,5 +252,7 @@ class DdbApp(App):
             yield SystemCommand("Create table", "Open the create-table form", self._create_table_command)
         yield SystemCommand("Run benchmark", "Write-concurrency benchmarks", self.action_benchmark)
         yield SystemCommand("PartiQL console", "Run PartiQL statements (ctrl+l)", self.action_partiql)
+        yield SystemCommand("Switch profile / region", "AWS profiles from your config files, or the local engine",
+                            self.action_switch_target)
         yield SystemCommand("Switch theme", "Change the colour theme", self.action_change_theme)
         yield from super().get_system_commands(screen)

@@ -240,3 +240,43 @@ def test_entry_point_subprocess_and_bench_json_to_stdout(ddb, source):
     doc = json.loads(r.stdout)
     assert doc["runs"][0]["strategy"] == "sync" and doc["complete"] is True
     assert "sync" in r.stderr  # the report went to stderr
+
+
+def test_config_command_saved_query_and_bench_preset(ddb, source, tmp_path, monkeypatch, capfd):
+    conn, _ = ddb
+    monkeypatch.setenv("DDBTUI_CONFIG_DIR", str(tmp_path / "cfg"))
+    code, out, err = run(capfd, "config", "path")
+    assert code == 0 and out.strip() == str(tmp_path / "cfg" / "config.toml")
+    code, out, err = run(capfd, "config", "show")
+    assert code == 0 and out == "" and "no config file" in err
+    assert run(capfd, "config", "init")[0] == 0
+    cfg = tmp_path / "cfg" / "config.toml"
+    cfg.write_text(cfg.read_text() + f"""
+[target]
+endpoint_url = "{conn.endpoint_url}"
+
+[[queries]]
+name = "p1 mid"
+table = "{source}"
+pk = "p1"
+sk_between = [4, 13]
+
+[bench.presets.quick]
+strategies = ["sync"]
+items = "many"
+""")
+    code, out, err = run(capfd, "config", "show")
+    import tomllib
+
+    assert code == 0 and tomllib.loads(out)["queries"][0]["name"] == "p1 mid"
+    # the config file's target is used (no --endpoint-url here), the saved query fills the options
+    code, out, err = run(capfd, "query", "--saved", "p1 mid", "-q")
+    assert code == 0, err
+    assert [json.loads(x)["sk"] for x in out.splitlines()] == [4, 7, 10, 13]
+    code, out, err = run(capfd, "query", "--saved", "p1 mid", "--sk-between", "4", "7", "-q")
+    assert [json.loads(x)["sk"] for x in out.splitlines()] == [4, 7]  # the flag wins
+    code, out, err = run(capfd, "bench", "--preset", "quick")
+    assert code == 2 and "bench preset 'quick': items" in err
+    cfg.write_text(cfg.read_text() + "oops = [\n")
+    code, out, err = run(capfd, "tables")
+    assert code == 2 and "not valid TOML" in err and out == ""
