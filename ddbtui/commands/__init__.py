@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction, add_target: Callable[[argparse.Arg
 
 def run(args: argparse.Namespace) -> int:
     """Run the data command `args.command`; errors become one sentence on stderr."""
+    from ddbtui.config import TargetError
     from ddbtui.dynamo.errors import ValidationError, explain
     from ddbtui.local.engine import EngineError
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     except common.CommandError as e:
         _err(name, e.message)
         return e.code
-    except ValidationError as e:
+    except (ValidationError, TargetError) as e:
         _err(name, e.message)
         return common.EXIT_USAGE
     except BrokenPipeError:

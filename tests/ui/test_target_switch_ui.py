@@ -67,7 +67,7 @@ async def test_switch_profile_region_and_back(make_app, aws_files, ui_client, ui
     app = make_app()
     async with app.run_test(size=(100, 32), notifications=True) as pilot:
         await wait_for(pilot, lambda: ui_table_name in app.screen.table_names, what="tables")
-        assert "local" in _header(app)
+        assert "key ddbtuilocal" in _header(app)
 
         app.action_switch_target()
         await wait_for(pilot, lambda: isinstance(app.screen, SwitchTargetScreen), what="switcher")
@@ -92,5 +92,6 @@ async def test_switch_profile_region_and_back(make_app, aws_files, ui_client, ui
         await wait_for(pilot, lambda: isinstance(app.screen, SwitchTargetScreen), what="switcher")
         await _choose(pilot, app, "local engine", "us-east-1")
         await wait_for(pilot, lambda: app.connection.profile is None and app.connection.is_local, what="local")
-        await wait_for(pilot, lambda: "key local" in _header(app), what="header local")
+        await wait_for(pilot, lambda: "key ddbtuilocal" in _header(app), what="header local")
+        assert "localdev" not in _header(app)
     T.delete_table(ui_client, ui_table_name)

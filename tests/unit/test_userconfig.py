@@ -41,11 +41,16 @@ def test_bad_files_are_one_sentence_and_never_overwritten(tmp_path, text, words)
     assert p.read_text() == text
 
 
-def test_resolution_order():
+def test_resolution_order(tmp_path):
+    aws = tmp_path / "aws-config"
+    aws.write_text("[profile dev]\nregion = ap-south-1\n")
+    env = {"AWS_CONFIG_FILE": str(aws)}
     ft = {"profile": "dev", "region": "eu-west-1"}
-    t = resolve_target(env={}, file_target=ft)
+    t = resolve_target(env=env, file_target=ft)
     assert (t.connection.profile, t.connection.region, t.needs_local_engine) == ("dev", "eu-west-1", False)
-    t = resolve_target(env={"AWS_REGION": "us-west-2"}, file_target=ft)
+    t = resolve_target(env=env, file_target={"profile": "dev"})
+    assert t.connection.region == "ap-south-1"  # the profile's region when the file names none
+    t = resolve_target(env={**env, "AWS_REGION": "us-west-2"}, file_target=ft)
     assert t.connection.region == "us-west-2"
     t = resolve_target(endpoint_url="http://127.0.0.1:8000", env={}, file_target=ft)
     assert t.connection.profile is None and t.connection.local_credentials
