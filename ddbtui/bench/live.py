@@ -62,6 +62,10 @@ class StrategyLive:
     ips: list[float] = field(default_factory=list)
     bins: list[int] = field(default_factory=lambda: [0] * N_BINS)
     hist: object = None  # HdrHistogram (µs), created on first delta
+    # mixed / open-loop runs (#15): series over the engine clock, and the latest per-op figures
+    mixed: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in MIXED_SERIES})
+    ops: dict = field(default_factory=dict)
+    in_flight: int | None = None
 
     @property
     def total(self) -> int:
@@ -128,6 +132,23 @@ def _thin(xs: list) -> None:
         del xs[::2]
 
 
+MIXED_SERIES = ("t", "target", "achieved", "rp50", "rp99", "sp50", "sp99", "rcu", "wcu")
+
+
+def _feed_mixed(st: StrategyLive, s) -> None:
+    """Append one snapshot's mixed-run figures (response vs service, rates, capacity)."""
+    m = st.mixed
+    vals = (s.t, s.target_per_s, s.achieved_per_s, s.response_p50_ms, s.response_p99_ms,
+            s.service_p50_ms, s.service_p99_ms, s.rcu_per_s, s.wcu_per_s)
+    for k, v in zip(MIXED_SERIES, vals):
+        m[k].append(float(v) if v is not None else float("nan"))
+    if len(m["t"]) > MAX_POINTS:
+        for k in MIXED_SERIES:
+            del m[k][::2]
+    st.ops = s.ops or {}
+    st.in_flight = s.in_flight
+
+
 class LiveModel:
     def __init__(self, strategies: list[str], items: int, repeats: int = 1):
         self.order = list(strategies)
@@ -178,6 +199,8 @@ class LiveModel:
                         st.ips.append(s.interval_items_per_s)
                         for xs in (st.t, st.p50, st.p99, st.ips):
                             _thin(xs)
+                    if s.phase == "writing" and getattr(s, "response_p50_ms", None) is not None:
+                        _feed_mixed(st, s)
                     if s.phase == "cancelled":
                         st.state = "cancelled"
             elif s.kind == "run":

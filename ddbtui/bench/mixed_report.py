@@ -12,7 +12,23 @@ def _lat(d: dict | None) -> str:
     return f"p50 {fmt_ms(d.get('p50'))}  p99 {fmt_ms(d.get('p99'))}  max {fmt_ms(d.get('max'))} ms"
 
 
-def run_lines(run: dict) -> list[str]:
+OP_COLUMNS = ("strategy", "operation", "ok", "failed", "resp p50", "resp p99", "svc p99", "RCU", "WCU")
+
+
+def op_rows(doc: dict) -> list[tuple[str, ...]]:
+    """One row per (run, operation) of the mixed runs: OP_COLUMNS as text."""
+    out = []
+    for r in doc.get("runs", []):
+        for name, o in (r.get("operations") or {}).items():
+            cap = o.get("capacity") or {}
+            label = r["strategy"] if r.get("repeat", 1) == 1 else f"{r['strategy']} #{r['repeat']}"
+            out.append((label, name, f"{o['ok']:,}", f"{o['failed']:,}", fmt_ms(o["response_ms"].get("p50")),
+                        fmt_ms(o["response_ms"].get("p99")), fmt_ms(o["service_ms"].get("p99")),
+                        f"{cap.get('rcu', 0.0):,.1f}", f"{cap.get('wcu', 0.0):,.1f}"))
+    return out
+
+
+def run_lines(run: dict, with_ops: bool = True) -> list[str]:
     """The report block of one mixed/open-loop run (empty for a plain write run)."""
     if not run.get("mode"):
         return []
@@ -26,7 +42,7 @@ def run_lines(run: dict) -> list[str]:
                    f"{fmt_ms(pace.get('lateness_p99_ms'))} ms")
         out.append(f"  {pace['diagnosis']['sentence']}")
     ops = run.get("operations") or {}
-    if ops:
+    if ops and with_ops:
         out.append(f"  {'operation':<15}{'ok':>9}{'failed':>8}{'resp p50':>10}{'resp p99':>10}"
                    f"{'svc p99':>9}{'RCU':>11}{'WCU':>11}")
         for name, o in ops.items():
@@ -52,10 +68,10 @@ def run_lines(run: dict) -> list[str]:
     return out
 
 
-def lines(doc: dict) -> list[str]:
+def lines(doc: dict, with_ops: bool = True) -> list[str]:
     out: list[str] = []
     for r in doc.get("runs", []):
-        block = run_lines(r)
+        block = run_lines(r, with_ops)
         if block:
             out.append("")
             out.extend(block)

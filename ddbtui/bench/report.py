@@ -153,11 +153,19 @@ def hyperfine_lines(doc: dict) -> list[str]:
 def header_lines(doc: dict) -> list[str]:
     st, tg, m = doc.get("settings", {}), doc.get("target", {}), doc.get("machine", {})
     where = f"{tg.get('engine')} @ {tg.get('host')}" if tg.get("engine") else f"{tg.get('host')} ({tg.get('region')})"
-    lines = [f"ddbtui bench {doc.get('id')}: {st.get('items'):,} {st.get('workload')} items"
-             f"{' of ~' + str(st.get('item_bytes')) + ' B' if st.get('item_bytes') else ''}, "
-             f"concurrency {st.get('concurrency')}, {st.get('repeat')} repeat(s), retry mode {st.get('retry_mode')}, "
-             f"seed {st.get('seed')}",
-             f"target: {where}; client machine: {m.get('cpu_count')} cores"]
+    if st.get("load"):  # a mixed / open-loop run (#15): say what ran, not the write benchmark's fields
+        from ddbtui.bench.mixed import LoadSpec
+
+        spec = LoadSpec.from_dict(st["load"])
+        conc = "" if spec.open else f", concurrency {st.get('concurrency')}"
+        first = (f"ddbtui bench {doc.get('id')}: {spec.describe()}; {st.get('workload')} items{conc}, "
+                 f"{st.get('repeat')} repeat(s), retry mode {st.get('retry_mode')}, seed {st.get('seed')}")
+    else:
+        first = (f"ddbtui bench {doc.get('id')}: {st.get('items'):,} {st.get('workload')} items"
+                 f"{' of ~' + str(st.get('item_bytes')) + ' B' if st.get('item_bytes') else ''}, "
+                 f"concurrency {st.get('concurrency')}, {st.get('repeat')} repeat(s), retry mode "
+                 f"{st.get('retry_mode')}, seed {st.get('seed')}")
+    lines = [first, f"target: {where}; client machine: {m.get('cpu_count')} cores"]
     if tg.get("proxy"):
         lines.append(f"fault proxy: {tg['proxy'].get('describe') or tg['proxy'].get('config')}")
     return lines

@@ -277,6 +277,8 @@ async def test_small_run_to_the_end(make_app):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         form = await open_bench(app, pilot)
         set_form(form, ["sync", "aiohttp"], items="300", concurrency="4")
+        form.query_one("#start").scroll_visible(animate=False)  # below the operations section: scroll, as a person would
+        await pilot.pause()
         await pilot.click("#start")
         await wait_for(pilot, lambda: isinstance(app.screen, BenchRunScreen), what="live view")
         run = app.screen

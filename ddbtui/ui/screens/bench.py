@@ -47,6 +47,8 @@ MAX_ITEMS = 10_000_000
 MAX_CONCURRENCY = 4096
 MAX_REPEAT = 100
 MAX_ITEM_BYTES = 409_600
+MODES = [("closed (workers back to back)", "closed"), ("open (a target rate)", "open")]
+LOAD_INPUTS = ("rate", "duration", "ramp", "max_in_flight", "mix", "keys", "records")
 
 
 class FormError(Exception):
@@ -119,9 +121,10 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
                                 drop_rate=drops or 0.0)
         except ValueError as e:
             raise FormError(given[-1], str(e)) from None
+    load = parse_load(values, items, strategies)
     settings = Settings(strategies=strategies, items=items, concurrency=concurrency, repeat=repeat,
                         workload=values.get("workload") or "books", item_bytes=item_bytes, table=table,
-                        retry_mode=values.get("retry_mode") or "standard")
+                        retry_mode=values.get("retry_mode") or "standard", load=load)
     try:
         settings.validate()
     except ValueError as e:
@@ -129,6 +132,47 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
         field = "item_bytes" if "byte" in msg or "size" in msg else "workload" if "workload" in msg else "items"
         raise FormError(field, msg) from None
     return settings, fault
+
+
+def parse_load(values: dict, items: int, strategies: list[str]) -> dict | None:
+    """The mixed/open-loop LoadSpec (as a dict) from the form, or None when its section is empty."""
+    from ddbtui.bench.mixed import build_spec, check_strategies
+    from ddbtui.bench.openloop import parse_duration, parse_rate
+    from ddbtui.bench.operations import YCSB
+
+    text = {k: str(values.get(k) or "").strip() for k in LOAD_INPUTS}
+    mode = values.get("mode") or "closed"
+    if mode == "closed" and not any(text[k] for k in ("rate", "duration", "ramp", "mix", "keys", "records")):
+        return None
+    try:
+        rate = parse_rate(text["rate"], "Rate") if text["rate"] else None
+    except ValueError as e:
+        raise FormError("rate", str(e)) from None
+    try:
+        duration = parse_duration(text["duration"], "Duration") if text["duration"] else None
+    except ValueError as e:
+        raise FormError("duration", str(e)) from None
+    cap = _int(values, "max_in_flight", "Max in flight", 1, MAX_CONCURRENCY) if text["max_in_flight"] else 256
+    records = _int(values, "records", "Records", 0, MAX_ITEMS) if text["records"] else None
+    mix, preset = text["mix"] or None, None
+    if mix and mix.upper() in YCSB:
+        mix, preset = None, mix.upper()
+    if mode == "open" and not (rate or text["ramp"]):
+        raise FormError("rate", "an open loop needs a rate (requests/s) or a ramp")
+    try:
+        check_strategies(strategies)
+    except ValueError as e:
+        raise FormError("strategies", str(e)) from None
+    try:
+        spec = build_spec(mode=mode, mix=mix, preset=preset, keys=text["keys"] or None, records=records,
+                          rate=rate, ramp=text["ramp"] or None, duration=duration, max_in_flight=cap, ops=items)
+    except ValueError as e:
+        msg = str(e)
+        field = next((f for word, f in (("--rate", "rate"), ("ramp", "ramp"), ("duration", "duration"),
+                                        ("--keys", "keys"), ("records", "records"), ("max-in-flight", "max_in_flight"))
+                      if word in msg), "mix")
+        raise FormError(field, msg) from None
+    return spec.to_dict()
 
 
 # ============================================================================ form
@@ -177,6 +221,19 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                                     name="error_rate")
                         yield Field("Drops 0..1", Input(placeholder="e.g. 0.005", id="drop_rate"),
                                     name="drop_rate")
+                    yield Label("Operations and open loop (empty = the plain write benchmark)",
+                                classes="section-title")
+                    with Horizontal(classes="row"):
+                        yield Field("Mode", Select(MODES, value="closed", allow_blank=False, id="mode"), name="mode")
+                        yield Field("Rate /s (open)", Input(placeholder="e.g. 500", id="rate"), name="rate")
+                        yield Field("Duration", Input(placeholder="e.g. 30s", id="duration"), name="duration")
+                    with Horizontal(classes="row"):
+                        yield Field("Ramp (open)", Input(placeholder="100:30s,1000:60s", id="ramp"), name="ramp")
+                        yield Field("Max in flight", Input("256", id="max_in_flight"), name="max_in_flight")
+                    with Horizontal(classes="row"):
+                        yield Field("Mix or YCSB A-F", Input(placeholder="put=50,get=50", id="mix"), name="mix")
+                        yield Field("Keys", Input(placeholder="uniform, zipfian:0.99", id="keys"), name="keys")
+                        yield Field("Records", Input(placeholder="1000", id="records"), name="records")
                     yield FieldError(id="err-form")
                     with Horizontal(classes="buttons"):
                         yield Button("Start", variant="primary", id="start")
@@ -192,8 +249,9 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
         return {"strategies": list(q("#strategies", SelectionList).selected),
                 **{k: q(f"#{k}", Input).value for k in ("items", "concurrency", "repeat", "item_bytes", "table",
                                                          "latency_ms", "jitter_ms", "throttle_rate",
-                                                         "error_rate", "drop_rate")},
-                "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value}
+                                                         "error_rate", "drop_rate", *LOAD_INPUTS)},
+                "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value,
+                "mode": q("#mode", Select).value}
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -288,7 +346,15 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
         self.settings = settings
         self.fault = fault
-        self.model = LiveModel(settings.strategies, settings.items, settings.repeat)
+        self.load = None
+        total = settings.items
+        if settings.load is not None:
+            from ddbtui.bench.mixed import LoadSpec
+
+            self.load = LoadSpec.from_dict(settings.load)
+            total = self.load.expected_ops() or settings.items
+        self.total = total
+        self.model = LiveModel(settings.strategies, total, settings.repeat)
         self.session = None  # ddbtui.bench.session.BenchSession, set by launch()
         self.handle = None  # the session's RunHandle, once the engine runs
         self.proxy = None  # the session's fault proxy process, if any
@@ -307,7 +373,8 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        from ddbtui.ui.widgets.bench_charts import HistogramChart, LatencyChart, ThroughputChart, colour
+        from ddbtui.ui.widgets.bench_charts import (CapacityChart, HistogramChart, LatencyChart, RateChart,
+                                                    ResponseServiceChart, ThroughputChart, colour)
         from ddbtui.ui.widgets.bench_progress import StrategyProgress
 
         yield TargetBar()
@@ -318,18 +385,30 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         yield Static("", id="run-status", markup=False)
         with Vertical(id="progress"):
             for i, name in enumerate(self.settings.strategies):
-                yield StrategyProgress(name, self.settings.items * self.settings.repeat, colour(i))
+                yield StrategyProgress(name, self.total * self.settings.repeat, colour(i))
         yield Static("", id="counters")
         with Horizontal(id="charts"):
-            with Vertical(id="charts-left"):
-                yield LatencyChart(id="latency-chart")
-                yield ThroughputChart(id="throughput-chart")
-            yield HistogramChart(id="histogram-chart")
+            if self.load is not None:
+                # mixed / open loop: side by side (full height: >= 8 plot rows at 80x24); the
+                # capacity chart only when wide enough, else RCU/WCU per second in the counters
+                yield ResponseServiceChart(id="latency-chart", classes="mixed-chart")
+                yield RateChart(id="throughput-chart", classes="mixed-chart")
+                yield CapacityChart(id="capacity-chart", classes="mixed-chart")
+            else:
+                with Vertical(id="charts-left"):
+                    yield LatencyChart(id="latency-chart")
+                    yield ThroughputChart(id="throughput-chart")
+                yield HistogramChart(id="histogram-chart")
         yield Static("UI CPU - · engine CPU -", id="cpu", markup=False)
         yield Footer(compact=True)
 
     def _title(self) -> str:
         s = self.settings
+        if s.load is not None:
+            from ddbtui.bench.mixed import LoadSpec
+
+            fault = f" · proxy {self.fault.describe()}" if self.fault else ""
+            return f"Benchmark · {LoadSpec.from_dict(s.load).describe()} · ×{s.repeat}{fault}"
         extra = f" of ~{s.item_bytes} B" if s.item_bytes else ""
         fault = f" · proxy {self.fault.describe()}" if self.fault else ""
         return (f"Benchmark · {s.items:,} {s.workload} items{extra} · concurrency {s.concurrency} · "
@@ -422,24 +501,53 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         self.tick_seconds += time.perf_counter() - t0
 
     def refresh_live(self, force: bool = False) -> None:
-        from ddbtui.ui.widgets.bench_charts import HistogramChart, LatencyChart, ThroughputChart
+        from ddbtui.ui.widgets.bench_charts import BenchChart
         from ddbtui.ui.widgets.bench_progress import StrategyProgress
 
         for row in self.query(StrategyProgress):
             row.show(self.model.by[row.strategy])
         c = self.model.counters()
-        self.query_one("#counters", Static).update(Text.assemble(
+        if self.load is not None:
+            self.query_one("#counters", Static).update(self._mixed_counters(c), layout=False)
+        else:
+            self.query_one("#counters", Static).update(Text.assemble(
             ("ok ", "dim"), (f"{c['ok']:,}", "bold green"), ("  retried ", "dim"), f"{c['retried']:,}",
             (f" ({c['retries']:,} retries)", "dim"), ("  throttled ", "dim"),
             (f"{c['throttled']:,}", "bold yellow" if c["throttled"] else ""),
             ("  failed ", "dim"), (f"{c['failed']:,}", "bold red" if c["failed"] else "")), layout=False)
         # charts redraw within their CPU budget (see bench_charts.CHART_BUDGET); always at the end
         now = time.monotonic()
-        for chart in (self.query_one(LatencyChart), self.query_one(ThroughputChart),
-                      self.query_one(HistogramChart)):
-            if force or chart.due(now):
+        for chart in self.query(BenchChart):
+            if chart.display and (force or chart.due(now)):
                 chart.feed(self.model)
         self._update_status()
+
+    CAPACITY_CHART_MIN_WIDTH = 120
+
+    def on_resize(self) -> None:
+        if self.load is not None:
+            from ddbtui.ui.widgets.bench_charts import CapacityChart
+
+            for chart in self.query(CapacityChart):
+                chart.display = self.size.width >= self.CAPACITY_CHART_MIN_WIDTH
+
+    def _mixed_counters(self, c: dict) -> Text:
+        """ok/failed/throttled, in flight, and each operation's p99 (response time) so far."""
+        cur = self.model.by.get(self.model.current) if self.model.current else None
+        t = Text.assemble(("ok ", "dim"), (f"{c['ok']:,}", "bold green"), ("  failed ", "dim"),
+                          (f"{c['failed']:,}", "bold red" if c["failed"] else ""), ("  throttled ", "dim"),
+                          (f"{c['throttled']:,}", "bold yellow" if c["throttled"] else ""))
+        if cur is not None and cur.in_flight is not None:
+            t.append_text(Text.assemble(("  in flight ", "dim"), f"{cur.in_flight}"))
+        if cur is not None and cur.mixed["t"] and self.size.width < self.CAPACITY_CHART_MIN_WIDTH:
+            r, w = cur.mixed["rcu"][-1], cur.mixed["wcu"][-1]
+            if r == r and w == w:  # not NaN
+                t.append_text(Text.assemble(("  RCU/s ", "dim"), f"{r:,.1f}", ("  WCU/s ", "dim"), f"{w:,.1f}"))
+        for name, o in (cur.ops if cur is not None else {}).items():
+            p99 = o.get("p99_ms")
+            t.append_text(Text.assemble(("  ·  ", "dim"), (name, "bold"), (" p99 ", "dim"),
+                                        f"{p99:.1f}" if p99 is not None else "-"))
+        return t
 
     def _update_status(self) -> None:
         session = self.session

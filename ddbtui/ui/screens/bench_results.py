@@ -51,6 +51,10 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         self.fastest = fastest(doc)
         self.comparisons = report.comparison_lines(doc)
         self.problems = report.problem_lines(doc)
+        from ddbtui.bench.mixed_report import lines, op_rows
+
+        self.op_rows = op_rows(doc)
+        self.mixed_lines = lines(doc, with_ops=False)
 
     def compose(self) -> ComposeResult:
         yield TargetBar()
@@ -62,6 +66,12 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
             yield Static("Latency, ms (all repeats merged)", classes="res-caption")
             yield DataTable(id="res-latency", zebra_stripes=True, cursor_type="row")
             yield Static(self._summary(), id="res-summary", classes="res-block")
+            if self.op_rows:
+                yield Static("Operations: response time (from intended start) and service time (from send), ms; "
+                             "consumed capacity", classes="res-caption")
+                yield DataTable(id="res-ops", zebra_stripes=True, cursor_type="row")
+                yield Static("\n".join(self.mixed_lines).strip("\n"), id="res-mixed", classes="res-block",
+                             markup=False)
             if self.problems:
                 yield Static(Text("\n".join(self.problems), style="bold red"), id="res-problems",
                              classes="res-block")
@@ -131,6 +141,14 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
             dt.add_row(*cells, key=r[0], height=2)
             lat.add_row(*[self._strategy_cell(r[0]) if i == 0 else Text(r[i], justify="right") for _, i in self.LATENCY],
                         key=r[0])
+        if self.op_rows:
+            from ddbtui.bench.mixed_report import OP_COLUMNS
+
+            ops = self.query_one("#res-ops", DataTable)
+            for label in OP_COLUMNS:
+                ops.add_column(label, key=label)
+            for row in self.op_rows:
+                ops.add_row(*[Text(v) if i < 2 else Text(v, justify="right") for i, v in enumerate(row)])
         dt.focus()
 
     def cell(self, strategy: str, column: str) -> str:

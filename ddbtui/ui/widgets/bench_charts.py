@@ -397,3 +397,94 @@ class CompareChart(BenchChart):
             p.multiple_bar(d["names"], vals, labels=d["labels"],
                            color=[colour(i) for i in range(len(vals))])
         p.ylabel(d["metric"])
+
+
+# ----------------------------------------------------- mixed / open-loop runs (#15)
+def _mixed_window(model: LiveModel, points: int) -> tuple[float, float] | None:
+    ts = [st.mixed["t"] for st in model if st.mixed["t"]]
+    if not ts:
+        return None
+    t0, t1 = min(t[0] for t in ts), max(t[-1] for t in ts)
+    return t0, ((t1 - t0) / points if t1 > t0 else 0.0)
+
+
+def _mixed_series(st, key: str, t0: float, width: float, agg=mean) -> tuple[list[float], list[float]]:
+    pairs = [(t, y) for t, y in zip(st.mixed["t"], st.mixed[key]) if y == y]  # drop NaN (no figure yet)
+    if not pairs:
+        return [], []
+    return bucket_series([p[0] for p in pairs], [p[1] for p in pairs], t0, width, agg)
+
+
+class _MixedChart(BenchChart):
+    KEYS: tuple[tuple[str, str, str], ...] = ()  # (series key, label, marker)
+    AGG = {"rp99": max, "sp99": max}
+
+    def feed(self, model: LiveModel, points: int = 60) -> bool:
+        window = _mixed_window(model, points)
+        if window is None:
+            return False
+        t0, width = window
+        series = {}
+        for st in model:
+            if not st.mixed["t"]:
+                continue
+            d = {"i": st.index}
+            for key, _, _ in self.KEYS:
+                d[key] = _mixed_series(st, key, t0, width, self.AGG.get(key, mean))
+            series[st.name] = d
+        return self.set_data(series, key=(model.version, points))
+
+    def draw(self) -> None:
+        self._axes()
+        p = self.plt
+        several = len(self._bd) > 1
+        for name, s in self._bd.items():
+            c = colour(s["i"])
+            for j, (key, label, marker) in enumerate(self.KEYS):
+                tt, ys = s[key]
+                if not tt:
+                    continue
+                col = c if several else colour(j)
+                lab = f"{name} {label}" if several else label
+                if marker == "dot":
+                    p.scatter(tt, ys, marker="dot", color=col, label=lab)
+                else:
+                    p.plot(tt, ys, marker=MARKER, color=col, label=lab)
+        self.finish_axes()
+
+    def finish_axes(self) -> None:
+        self.plt.xlabel("s")
+
+
+class RateChart(_MixedChart):
+    """Target (dots) vs achieved (line) requests per second."""
+    KEYS = (("achieved", "sent/s", "line"), ("target", "target", "dot"))
+
+    def __init__(self, **kw) -> None:
+        super().__init__("rate: target vs achieved requests/s", **kw)
+
+    def finish_axes(self) -> None:
+        self.plt.ylim(0, None)
+        self.plt.xlabel("s")
+
+
+class ResponseServiceChart(_MixedChart):
+    """Response time (from the intended start) vs service time (from the send), p50 and p99."""
+    KEYS = (("rp99", "response p99", "line"), ("sp99", "service p99", "line"),
+            ("rp50", "response p50", "dot"), ("sp50", "service p50", "dot"))
+
+    def __init__(self, **kw) -> None:
+        super().__init__("latency ms: response (intended start) vs service (send)", **kw)
+
+
+class CapacityChart(_MixedChart):
+    """Consumed read and write capacity units per second."""
+    KEYS = (("wcu", "WCU/s", "line"), ("rcu", "RCU/s", "line"))
+
+    def __init__(self, **kw) -> None:
+        super().__init__("consumed capacity units/s", **kw)
+        self.min_interval = 0.5
+
+    def finish_axes(self) -> None:
+        self.plt.ylim(0, None)
+        self.plt.xlabel("s")
