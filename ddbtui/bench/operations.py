@@ -136,6 +136,9 @@ class ItemSource:
         return it
 
     def key(self, i: int) -> dict:
+        key = getattr(self.workload, "key", None)  # the workload's key(i): no item built
+        if key is not None:
+            return key(i)  # type: ignore[no-any-return]
         return {self.key_name: workload_item(self.workload, i)[self.key_name]}
 
 
