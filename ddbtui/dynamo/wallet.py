@@ -6,36 +6,68 @@ never lose an update and a balance can never go negative:
 - deposit:  `SET balance = balance + :a` with `attribute_exists(user_id)`
 - withdraw: `SET balance = balance - :a` with `balance >= :a`
 - transfer: debit with `balance >= :a` and credit with `attribute_exists`, in one transaction
-Money movements go through TransactWriteItems with a ClientRequestToken, even single-item
-ones: when a connection drops after DynamoDB applied a write, botocore's retry sends the same
-token and DynamoDB applies it once (10-minute window), where a plain UpdateItem retry would
-deposit twice. The cost is 2 WCU per write instead of 1.
-Each write also bumps `version`, which the item editor uses for its optimistic check.
+Every money movement also requires `attribute_type(balance, N)`: an item another client wrote
+with a text balance is refused with a sentence ("wallet 'x' has a non-numeric balance").
+
+One intent, one token, one application. A `WalletOp` is one confirmed intent; it carries its
+ClientRequestToken, made once when the intent is built. Money movements go through
+TransactWriteItems with that token, even single-item ones: botocore's automatic retries, a
+user's "Retry safely" and a repeated key all resend the same token, and DynamoDB applies it
+once (it remembers a token for 10 minutes). A plain UpdateItem retry would deposit twice.
+The cost is 2 WCU per write instead of 1. Each write also bumps `version`, which the item
+editor uses for its optimistic check.
+
+Outcome truth. `execute(client, op)` never raises for what DynamoDB did; it returns one of
+- `Applied`: the write committed. The balances read right after are attached; if that read
+  failed, `read_error` says why and the write still counts as applied.
+- `Refused`: DynamoDB (or the client, before sending) refused; nothing changed. `reason` is
+  one sentence, `field` the input it belongs to.
+- `Unknown`: the connection dropped, or throttles / 5xx outlasted the last retry: the write
+  may or may not have happened. `retry_safely(client, unknown)` resends the same token,
+  which applies at most once, until `IDEMPOTENCY_WINDOW_S` after the first send; after that
+  it refuses to resend (DynamoDB would treat it as a new request).
+Bad input (`amount_value`, `user_id_value`) raises `ValidationError` when the op is built:
+nothing is sent.
 """
 
 from __future__ import annotations
 
 import random
+import threading
+import time
 import uuid
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable, Literal, Union
 
 from ddbtui.dynamo import codec
-from ddbtui.dynamo.errors import (
-    DdbError, InsufficientFunds, ValidationError, WalletExists, WalletNotFound, error_code,
-)
+from ddbtui.dynamo.errors import ValidationError, WalletExists, error_code, explain, is_throttle_code
+from ddbtui.dynamo.items import batch_put
 
 KEY = "user_id"
+BALANCE = "balance"
+# DynamoDB remembers a ClientRequestToken for 10 minutes. A safe retry is refused a little
+# before that: our clock starts at the first send, DynamoDB's when the request arrived.
+IDEMPOTENCY_WINDOW_S = 600.0
+SAFE_RETRY_MARGIN_S = 30.0
+
+Kind = Literal["deposit", "withdraw", "transfer"]
+Clock = Callable[[], float]
 
 
+def new_token() -> str:
+    return uuid.uuid4().hex  # 32 characters; DynamoDB allows 1-36
+
+
+# ------------------------------------------------------------------ input rules
 def amount_value(amount: Any, *, field: str = "amount") -> Decimal:
     if isinstance(amount, str) and not amount.strip():
         raise ValidationError("enter an amount", field=field)
     d = codec.to_number(amount, field=field)
     if d <= 0:
         raise ValidationError(f"amount must be positive, got {codec.number_text(d)}", field=field)
-    if d.as_tuple().exponent < -2:
+    if d.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationError("amount can have at most 2 decimal places", field=field)
     return d
 
@@ -49,16 +81,294 @@ def user_id_value(user_id: Any, *, field: str = "user_id") -> str:
     return s
 
 
+def balance_value(value: Any, *, field: str = BALANCE) -> Decimal:
+    """A wallet balance as the editor / new-item path must accept it: a number >= 0."""
+    if value is None:
+        raise ValidationError("a wallet needs a balance (a number >= 0)", field=field)
+    if not isinstance(value, Decimal):
+        raise ValidationError(f"balance must be a number (type N), got {codec.type_tag(value)} "
+                              f"{codec.display(value, 30)}", field=field)
+    if value < 0:
+        raise ValidationError(f"balance cannot be negative, got {codec.number_text(value)}", field=field)
+    return value
+
+
+def check_wallet_item(item: dict[str, Any]) -> None:
+    """Wallet rules for a whole item written by the editor: ValidationError if broken."""
+    balance_value(item.get(BALANCE))
+
+
 def _fmt(d: Decimal) -> str:
     return codec.number_text(d)
 
 
-def create_wallet(client, table: str, user_id: str, balance: Any = 0, **extra: Any) -> dict:
+# ------------------------------------------------------------------ intents and outcomes
+@dataclass(frozen=True)
+class WalletOp:
+    """One confirmed intent. Its token is made once; every resend reuses it."""
+
+    kind: Kind
+    table: str
+    user_id: str  # the wallet (deposit/withdraw) or the sender (transfer)
+    amount: Decimal
+    to_id: str | None = None
+    token: str = field(default_factory=new_token)
+
+    @property
+    def wallets(self) -> tuple[str, ...]:
+        return (self.user_id,) if self.to_id is None else (self.user_id, self.to_id)
+
+    def describe(self) -> str:
+        a = _fmt(self.amount)
+        if self.kind == "deposit":
+            return f"deposit {a} into {self.user_id}"
+        if self.kind == "withdraw":
+            return f"withdraw {a} from {self.user_id}"
+        return f"transfer {a} from {self.user_id} to {self.to_id}"
+
+
+def deposit_op(table: str, user_id: Any, amount: Any) -> WalletOp:
+    return WalletOp("deposit", table, user_id_value(user_id), amount_value(amount))
+
+
+def withdraw_op(table: str, user_id: Any, amount: Any) -> WalletOp:
+    return WalletOp("withdraw", table, user_id_value(user_id), amount_value(amount))
+
+
+def transfer_op(table: str, from_id: Any, to_id: Any, amount: Any) -> WalletOp:
+    src = user_id_value(from_id, field="from_id")
+    dst = user_id_value(to_id, field="to_id")
+    amt = amount_value(amount)
+    if src == dst:
+        raise ValidationError("cannot transfer from a wallet to itself: choose two different wallets",
+                              field="to_id")
+    return WalletOp("transfer", table, src, amt, to_id=dst)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The write committed (exactly once)."""
+
+    op: WalletOp
+    balances: dict[str, Decimal]  # read right after; empty when the read failed
+    read_error: str | None = None
+    items: tuple[dict[str, Any], ...] = ()  # the wallets as read after (for the UI)
+
+    def summary(self) -> str:
+        verb = {"deposit": "Deposited", "withdraw": "Withdrew", "transfer": "Transferred"}[self.op.kind]
+        a = _fmt(self.op.amount)
+        what = (f"{verb} {a} from {self.op.user_id} to {self.op.to_id}" if self.op.kind == "transfer"
+                else f"{verb} {a} {'into' if self.op.kind == 'deposit' else 'from'} {self.op.user_id}")
+        if self.read_error is not None:
+            return f"{what}: applied; could not read the new balances: {self.read_error}"
+        now = ", ".join(f"{u} now has {_fmt(b)}" for u, b in self.balances.items())
+        return f"{what}: {now}." if now else f"{what}."
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Nothing changed; `reason` says why."""
+
+    op: WalletOp
+    reason: str
+    field: str | None = None
+    code: str | None = None  # insufficient_funds, not_found, non_numeric, conflict, ...
+
+    def summary(self) -> str:
+        return f"Not done ({self.op.describe()}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The write may or may not have happened. Resend `op` (same token) to find out."""
+
+    op: WalletOp
+    reason: str
+    first_sent: float  # clock() when the intent was first sent
+    window_closed: bool = False  # a safe retry was refused: too late for the token
+
+    def retry_deadline(self) -> float:
+        return self.first_sent + IDEMPOTENCY_WINDOW_S - SAFE_RETRY_MARGIN_S
+
+    def can_retry(self, now: float) -> bool:
+        return now < self.retry_deadline()
+
+    def summary(self) -> str:
+        if self.window_closed:
+            return (f"Outcome unknown ({self.op.describe()}): {self.reason}. It is too late to retry "
+                    f"safely: DynamoDB remembers a request token for 10 minutes only, so a resend "
+                    f"now could apply twice. Check the balances before doing it again.")
+        return (f"Outcome unknown ({self.op.describe()}): {self.reason}. It may or may not have "
+                f"been applied. Retry safely resends the same request token, which DynamoDB "
+                f"applies at most once (for 10 minutes after the first try).")
+
+
+Outcome = Union[Applied, Refused, Unknown]
+
+
+# ------------------------------------------------------------------ executing
+# Raised before anything was sent (nothing can have been applied).
+_PRESEND = ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound", "NoRegionError",
+            "ParamValidationError", "TokenRetrievalError", "SSOTokenLoadError",
+            "UnauthorizedSSOTokenError", "UnknownEndpointError", "InvalidEndpointConfigurationError")
+# DynamoDB answers that mean the write may still be in flight or may have happened.
+_MAYBE_CODES = frozenset({"TransactionInProgressException", "InternalServerError",
+                          "ServiceUnavailable", "InternalFailure", "RequestTimeout"})
+
+
+def _where(client: Any) -> str | None:
+    return getattr(getattr(client, "meta", None), "endpoint_url", None)
+
+
+def _retry_attempts(e: BaseException) -> int:
+    resp = getattr(e, "response", None)
+    if isinstance(resp, dict):
+        return int(resp.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
+    return 0
+
+
+def _reasons(e: BaseException) -> list[dict[str, Any]]:
+    resp = getattr(e, "response", None)
+    return list((resp or {}).get("CancellationReasons") or []) if isinstance(resp, dict) else []
+
+
+def _failed_item(e: BaseException, i: int) -> tuple[bool, dict[str, Any] | None]:
+    """(condition failed for action i, the item as it was when it failed, if returned)."""
+    rs = _reasons(e)
+    if i >= len(rs) or rs[i].get("Code") != "ConditionalCheckFailed":
+        return False, None
+    item = rs[i].get("Item")
+    return True, codec.deserialize_item(item) if item else None
+
+
+def _condition_refusal(op: WalletOp, role: int, item: dict[str, Any] | None) -> Refused:
+    """Why the condition on action `role` (0: the debited/only wallet, 1: the credited) failed,
+    judged from the item as the transaction saw it (returned with the reasons)."""
+    uid = op.user_id if role == 0 else (op.to_id or "")
+    fld = ("user_id" if op.kind != "transfer" else "from_id") if role == 0 else "to_id"
+    if item is None:
+        return Refused(op, f"wallet {uid!r} does not exist", fld, "not_found")
+    bal = item.get(BALANCE)
+    if not isinstance(bal, Decimal):
+        what = "no balance" if bal is None else "a non-numeric balance"
+        return Refused(op, f"wallet {uid!r} has {what}; fix it in the item editor first", fld, "non_numeric")
+    verb = "send" if op.kind == "transfer" else "withdraw"
+    return Refused(op, f"insufficient funds: {uid!r} has {_fmt(bal)}, cannot {verb} {_fmt(op.amount)}",
+                   "amount", "insufficient_funds")
+
+
+def _actions(op: WalletOp) -> list[dict[str, Any]]:
+    names = {"#k": KEY, "#b": BALANCE, "#v": "version"}
+    vals = {":a": codec.serialize(op.amount), ":one": {"N": "1"}, ":n": {"S": "N"}}
+
+    def update(uid: str, expr: str, cond: str) -> dict[str, Any]:
+        return {"Update": {"TableName": op.table, "Key": {KEY: {"S": uid}}, "UpdateExpression": expr,
+                           "ConditionExpression": cond, "ExpressionAttributeNames": names,
+                           "ExpressionAttributeValues": vals,
+                           "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+
+    credit = ("SET #b = #b + :a ADD #v :one", "attribute_exists(#k) AND attribute_type(#b, :n)")
+    debit = ("SET #b = #b - :a ADD #v :one",
+             "attribute_exists(#k) AND attribute_type(#b, :n) AND #b >= :a")
+    if op.kind == "deposit":
+        return [update(op.user_id, *credit)]
+    if op.kind == "withdraw":
+        return [update(op.user_id, *debit)]
+    assert op.to_id is not None
+    return [update(op.user_id, *debit), update(op.to_id, *credit)]
+
+
+def _classify(client: Any, op: WalletOp, e: Exception, first_sent: float) -> Refused | Unknown:
+    code = error_code(e)
+    if code == "TransactionCanceledException":
+        for role in range(len(op.wallets)):
+            failed, item = _failed_item(e, role)
+            if failed:
+                return _condition_refusal(op, role, item)
+        codes = [r.get("Code") or "None" for r in _reasons(e)]
+        if "TransactionConflict" in codes:
+            return Refused(op, "another transaction touched this wallet at the same moment; nothing "
+                               "was changed, try again", None, "conflict")
+        return Refused(op, f"the transaction was cancelled ({', '.join(codes)}); nothing was changed",
+                       None, "cancelled")
+    if code == "IdempotentParameterMismatchException":
+        return Refused(op, "this request token was already used for a different operation", None,
+                       "token_mismatch")
+    reason = explain(e, endpoint=_where(client))
+    if type(e).__name__ in _PRESEND:
+        return Refused(op, reason, None, "not_sent")
+    if code is not None and code not in _MAYBE_CODES:
+        if not is_throttle_code(code) or _retry_attempts(e) == 0:
+            # A definite answer to the only attempt, or a 4xx refusal (validation, access,
+            # missing table): nothing was applied.
+            return Refused(op, reason, None, code)
+    return Unknown(op, reason.rstrip("."), first_sent)
+
+
+def _read_back(client: Any, op: WalletOp) -> Applied:
+    balances: dict[str, Decimal] = {}
+    items: list[dict[str, Any]] = []
+    try:
+        for uid in op.wallets:
+            w = get_wallet(client, op.table, uid)
+            if w is None:
+                raise LookupError(f"wallet {uid!r} is gone (deleted right after)")
+            items.append(w)
+            bal = w.get(BALANCE)
+            if isinstance(bal, Decimal):
+                balances[uid] = bal
+    except Exception as e:  # the write stands whatever the read says
+        reason = str(e) if isinstance(e, LookupError) else explain(e, endpoint=_where(client))
+        return Applied(op, {}, reason.rstrip("."), tuple(items))
+    return Applied(op, balances, None, tuple(items))
+
+
+def execute(client: Any, op: WalletOp, *, clock: Clock = time.monotonic,
+            first_sent: float | None = None) -> Outcome:
+    """Send `op` (with its token) once through the client's retries; never raises for what
+    DynamoDB did or might have done."""
+    sent = clock() if first_sent is None else first_sent
+    try:
+        client.transact_write_items(ClientRequestToken=op.token, TransactItems=_actions(op))
+    except Exception as e:
+        return _classify(client, op, e, sent)
+    return _read_back(client, op)
+
+
+def retry_safely(client: Any, unknown: Unknown, *, clock: Clock = time.monotonic) -> Outcome:
+    """Resend an unknown outcome's op with the same token (applies at most once), or refuse
+    when the token's 10-minute idempotency window may be over."""
+    if not unknown.can_retry(clock()):
+        return Unknown(unknown.op, unknown.reason, unknown.first_sent, window_closed=True)
+    return execute(client, unknown.op, clock=clock, first_sent=unknown.first_sent)
+
+
+def deposit(client: Any, table: str, user_id: Any, amount: Any, *, token: str | None = None) -> Outcome:
+    """Add `amount` (ValidationError for bad input, nothing sent)."""
+    op = deposit_op(table, user_id, amount)
+    return execute(client, replace(op, token=token) if token else op)
+
+
+def withdraw(client: Any, table: str, user_id: Any, amount: Any, *, token: str | None = None) -> Outcome:
+    """Subtract `amount` only if the balance covers it."""
+    op = withdraw_op(table, user_id, amount)
+    return execute(client, replace(op, token=token) if token else op)
+
+
+def transfer(client: Any, table: str, from_id: Any, to_id: Any, amount: Any, *,
+             token: str | None = None) -> Outcome:
+    """Move `amount` atomically. A resend with the same `token` applies at most once."""
+    op = transfer_op(table, from_id, to_id, amount)
+    return execute(client, replace(op, token=token) if token else op)
+
+
+# ------------------------------------------------------------------ single wallets
+def create_wallet(client: Any, table: str, user_id: str, balance: Any = 0, **extra: Any) -> dict[str, Any]:
     uid = user_id_value(user_id)
     bal = codec.to_number(balance, field="balance")
     if bal < 0:
         raise ValidationError("a new wallet cannot start with a negative balance", field="balance")
-    item = {KEY: uid, "balance": bal, "version": Decimal(1), **extra}
+    item = {KEY: uid, BALANCE: bal, "version": Decimal(1), **extra}
     try:
         client.put_item(TableName=table, Item=codec.serialize_item(item),
                         ConditionExpression="attribute_not_exists(#k)",
@@ -70,167 +380,101 @@ def create_wallet(client, table: str, user_id: str, balance: Any = 0, **extra: A
     return item
 
 
-def get_wallet(client, table: str, user_id: str) -> dict | None:
+def get_wallet(client: Any, table: str, user_id: str) -> dict[str, Any] | None:
     r = client.get_item(TableName=table, Key={KEY: {"S": user_id_value(user_id)}}, ConsistentRead=True)
     return codec.deserialize_item(r["Item"]) if r.get("Item") else None
 
 
-def _transact_one(client, table, uid, expr, cond, amt, token):
-    """One conditional update as a single-action transaction with a ClientRequestToken:
-    a retry after a dropped connection (the write applied, the answer lost) applies once."""
-    client.transact_write_items(ClientRequestToken=token, TransactItems=[
-        {"Update": {"TableName": table, "Key": {KEY: {"S": uid}}, "UpdateExpression": expr,
-                    "ConditionExpression": cond,
-                    "ExpressionAttributeNames": {"#k": KEY, "#b": "balance", "#v": "version"},
-                    "ExpressionAttributeValues": {":a": codec.serialize(amt), ":one": {"N": "1"}},
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}])
-
-
-def deposit(client, table: str, user_id: str, amount: Any, *, token: str | None = None) -> Decimal:
-    """Add `amount`; returns the balance read right after. Exactly once under retries."""
-    uid, amt = user_id_value(user_id), amount_value(amount)
-    try:
-        _transact_one(client, table, uid, "SET #b = #b + :a ADD #v :one", "attribute_exists(#k)",
-                      amt, token or uuid.uuid4().hex)
-    except Exception as e:
-        if error_code(e) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
-            if get_wallet(client, table, uid) is None:
-                raise WalletNotFound(f"wallet {uid!r} does not exist", field="user_id") from None
-            _conflict(e)
-        raise
-    return get_wallet(client, table, uid)["balance"]
-
-
-def withdraw(client, table: str, user_id: str, amount: Any, *, token: str | None = None) -> Decimal:
-    """Subtract `amount` only if the balance covers it; returns the balance read right after."""
-    uid, amt = user_id_value(user_id), amount_value(amount)
-    try:
-        _transact_one(client, table, uid, "SET #b = #b - :a ADD #v :one",
-                      "attribute_exists(#k) AND #b >= :a", amt, token or uuid.uuid4().hex)
-    except Exception as e:
-        if error_code(e) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
-            failed, w = _failed_item(e, 0)
-            if failed:
-                w = w if w is not None else get_wallet(client, table, uid)
-                if w is None:
-                    raise WalletNotFound(f"wallet {uid!r} does not exist", field="user_id") from None
-                raise InsufficientFunds(f"insufficient funds: {uid!r} has {_fmt(w['balance'])}, "
-                                        f"cannot withdraw {_fmt(amt)}", field="amount") from None
-            _conflict(e)
-        raise
-    return get_wallet(client, table, uid)["balance"]
-
-
-def _reasons(e) -> list[dict]:
-    return list(getattr(e, "response", {}).get("CancellationReasons") or [])
-
-
-def _failed_item(e, i: int) -> tuple[bool, dict | None]:
-    """(condition failed for action i, the item as it was when it failed, if returned)."""
-    rs = _reasons(e)
-    if i >= len(rs) or rs[i].get("Code") != "ConditionalCheckFailed":
-        return False, None
-    item = rs[i].get("Item")
-    return True, codec.deserialize_item(item) if item else None
-
-
-def _conflict(e) -> None:
-    reasons = [r.get("Code") for r in (getattr(e, "response", {}).get("CancellationReasons") or [])]
-    if "TransactionConflict" in reasons:
-        raise DdbError("another transaction touched this wallet at the same moment; nothing was "
-                       "changed, try again", code="TransactionConflict") from None
+# ------------------------------------------------------------------ seeding
+SEED_CHUNK = 25  # one BatchWriteItem
+SEED_WORKERS = 4  # batches in flight (DynamoDB Local: ~4x one at a time)
+Progress = Callable[[int, int], None]
 
 
 @dataclass
-class TransferResult:
-    from_balance: Decimal | None
-    to_balance: Decimal | None
-    token: str
+class SeedResult:
+    items: list[dict[str, Any]]  # every wallet planned
+    written: int  # how many were written (all, unless cancelled)
+    cancelled: bool = False
+    seconds: float = 0.0
 
 
-def transfer(client, table: str, from_id: str, to_id: str, amount: Any, *,
-             token: str | None = None) -> TransferResult:
-    """Move `amount` atomically. A retry with the same `token` applies at most once."""
-    src = user_id_value(from_id, field="from_id")
-    dst = user_id_value(to_id, field="to_id")
-    amt = amount_value(amount)
-    if src == dst:
-        raise ValidationError("cannot transfer from a wallet to itself: choose two different wallets",
-                              field="to_id")
-    token = token or uuid.uuid4().hex
-    names = {"#k": KEY, "#b": "balance", "#v": "version"}
-    vals = {":a": codec.serialize(amt), ":one": {"N": "1"}}
-    try:
-        client.transact_write_items(ClientRequestToken=token, TransactItems=[
-            {"Update": {"TableName": table, "Key": {KEY: {"S": src}},
-                        "UpdateExpression": "SET #b = #b - :a ADD #v :one",
-                        "ConditionExpression": "attribute_exists(#k) AND #b >= :a",
-                        "ExpressionAttributeNames": names, "ExpressionAttributeValues": vals,
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-            {"Update": {"TableName": table, "Key": {KEY: {"S": dst}},
-                        "UpdateExpression": "SET #b = #b + :a ADD #v :one",
-                        "ConditionExpression": "attribute_exists(#k)",
-                        "ExpressionAttributeNames": names, "ExpressionAttributeValues": vals,
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-        ])
-    except Exception as e:
-        code = error_code(e)
-        if code == "TransactionCanceledException":
-            # Judge by the state the transaction saw (returned with the reasons), not by a
-            # later read that a concurrent transfer may already have changed.
-            src_failed, a = _failed_item(e, 0)
-            dst_failed, b = _failed_item(e, 1)
-            if src_failed:
-                a = a if a is not None else get_wallet(client, table, src)
-                if a is None:
-                    raise WalletNotFound(f"wallet {src!r} does not exist", field="from_id") from None
-                raise InsufficientFunds(f"insufficient funds: {src!r} has {_fmt(a['balance'])}, "
-                                        f"cannot send {_fmt(amt)}", field="amount") from None
-            if dst_failed:
-                raise WalletNotFound(f"wallet {dst!r} does not exist", field="to_id") from None
-            _conflict(e)
-            reasons = [r.get("Code") for r in _reasons(e)]
-            raise DdbError(f"the transfer was cancelled ({', '.join(r or 'None' for r in reasons)}); "
-                           f"nothing was changed") from None
-        if code == "IdempotentParameterMismatchException":
-            raise DdbError("this transfer token was already used for a different transfer") from None
-        raise
-    a, b = get_wallet(client, table, src), get_wallet(client, table, dst)
-    return TransferResult(a["balance"] if a else None, b["balance"] if b else None, token)
-
-
-def seed_wallets(client, table: str, n: int, *, seed: int | None = None, min_balance: int = 0,
-                 max_balance: int = 1000, prefix: str = "user") -> list[dict]:
-    """Create n wallets with Faker names and random whole balances (batch writes)."""
+def plan_seed(n: int, *, seed: int | None = None, min_balance: int = 0, max_balance: int = 1000,
+              prefix: str = "user") -> list[dict[str, Any]]:
+    """The wallets a seed of `n` will write: Faker names and e-mails, whole balances. One
+    plan per confirmed intent: resending it rewrites the same user ids, never new ones."""
     if n < 1 or n > 100_000:
         raise ValidationError("seed between 1 and 100,000 wallets", field="count")
-    from faker import Faker
-
-    from ddbtui.dynamo.items import batch_put
+    from faker import Faker  # function-local: loading Faker's locales costs ~100 ms of start-up
 
     fake = Faker()
     rng = random.Random(seed)
     if seed is not None:
         fake.seed_instance(seed)
     tag = uuid.UUID(int=rng.getrandbits(128)).hex[:6] if seed is not None else uuid.uuid4().hex[:6]
-    items = [{KEY: f"{prefix}-{tag}-{i:05d}", "name": fake.name(), "email": fake.email(),
-              "balance": Decimal(rng.randint(min_balance, max_balance)), "version": Decimal(1)}
-             for i in range(n)]
-    batch_put(client, table, items)
-    return items
+    return [{KEY: f"{prefix}-{tag}-{i:05d}", "name": fake.name(), "email": fake.email(),
+             BALANCE: Decimal(rng.randint(min_balance, max_balance)), "version": Decimal(1)}
+            for i in range(n)]
 
 
-def total_balance(client, table: str) -> tuple[Decimal, int, int]:
-    """(sum of balances, number of wallets, number of negative balances), consistent scan."""
+def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
+               progress: Progress | None = None, cancel: threading.Event | None = None,
+               workers: int = SEED_WORKERS) -> SeedResult:
+    """BatchWriteItem in chunks of 25, `workers` chunks in flight. `progress(done, total)`
+    after each chunk; `cancel` stops before the next chunk (written ones stay)."""
+    t0 = time.perf_counter()
+    chunks = [items[i:i + SEED_CHUNK] for i in range(0, len(items), SEED_CHUNK)]
+    done = 0
+    cancelled = False
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="seed") as ex:
+        pending: set[Future[Any]] = set()
+        sizes: dict[Future[Any], int] = {}
+        it = iter(chunks)
+        while True:
+            while len(pending) < workers and not cancelled:
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+                chunk = next(it, None)
+                if chunk is None:
+                    break
+                f = ex.submit(batch_put, client, table, chunk)
+                sizes[f] = len(chunk)
+                pending.add(f)
+            if not pending:
+                break
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                f.result()  # a failure stops the seed; written chunks stay
+                done += sizes.pop(f)
+                if progress is not None:
+                    progress(done, len(items))
+    return SeedResult(items, done, cancelled and done < len(items), time.perf_counter() - t0)
+
+
+def seed_wallets(client: Any, table: str, n: int, *, seed: int | None = None, min_balance: int = 0,
+                 max_balance: int = 1000, prefix: str = "user", progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> SeedResult:
+    """Create n wallets with Faker names and random whole balances (batch writes)."""
+    items = plan_seed(n, seed=seed, min_balance=min_balance, max_balance=max_balance, prefix=prefix)
+    return write_seed(client, table, items, progress=progress, cancel=cancel)
+
+
+def total_balance(client: Any, table: str) -> tuple[Decimal, int, int]:
+    """(sum of balances, number of wallets, number of negative balances), consistent scan.
+    A non-numeric balance counts as a wallet but not toward the sum."""
     total, count, negative = Decimal(0), 0, 0
     kw: dict[str, Any] = {"TableName": table, "ConsistentRead": True,
-                          "ProjectionExpression": "#b", "ExpressionAttributeNames": {"#b": "balance"}}
+                          "ProjectionExpression": "#b", "ExpressionAttributeNames": {"#b": BALANCE}}
     while True:
         r = client.scan(**kw)
         for it in r.get("Items", []):
-            b = codec.to_number(it["balance"]["N"])
-            total += b
             count += 1
+            n = it.get(BALANCE, {}).get("N")
+            if n is None:
+                continue
+            b = codec.to_number(n)
+            total += b
             negative += b < 0
         if not r.get("LastEvaluatedKey"):
             return total, count, negative

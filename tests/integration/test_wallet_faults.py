@@ -13,7 +13,6 @@ from ddbtui.config import Connection
 from ddbtui.dynamo import tables as T
 from ddbtui.dynamo import wallet as W
 from ddbtui.dynamo.clients import new_client
-from ddbtui.dynamo.errors import DdbError, InsufficientFunds
 from ddbtui.local.proxy import FaultConfig, ProxyThread
 from tests.conftest import connection_for
 
@@ -43,20 +42,24 @@ def test_bank_under_faults(dynamodb_local_engine, table_name):
                 op = rng.random()
                 a, b = rng.sample(ids, 2)
                 amt = Decimal(rng.randint(1, 60))
-                try:
-                    if op < 0.7:
-                        W.transfer(client, table_name, a, b, amt)
-                    elif op < 0.85:
-                        W.deposit(client, table_name, a, amt)
-                        net["deposits"] += amt
-                    else:
-                        W.withdraw(client, table_name, a, amt)
-                        net["withdrawals"] += amt
+                if op < 0.7:
+                    out = W.transfer(client, table_name, a, b, amt)
+                elif op < 0.85:
+                    out = W.deposit(client, table_name, a, amt)
+                else:
+                    out = W.withdraw(client, table_name, a, amt)
+                while isinstance(out, W.Unknown):
+                    out = W.retry_safely(client, out)
+                if isinstance(out, W.Applied):
                     outcomes["ok"] += 1
-                except InsufficientFunds:
+                    if out.op.kind == "deposit":
+                        net["deposits"] += amt
+                    elif out.op.kind == "withdraw":
+                        net["withdrawals"] += amt
+                elif out.code == "insufficient_funds":
                     outcomes["insufficient"] += 1
-                except DdbError as e:
-                    assert e.code == "TransactionConflict", e
+                else:
+                    assert out.code == "conflict", out
                     outcomes["conflict"] += 1
 
         with ThreadPoolExecutor(8) as ex:
