@@ -394,9 +394,14 @@ Progress = Callable[[int, int], None]
 @dataclass
 class SeedResult:
     items: list[dict[str, Any]]  # every wallet planned
-    written: int  # how many were written (all, unless cancelled)
+    written: int  # how many were written (all, unless cancelled or failed)
     cancelled: bool = False
     seconds: float = 0.0
+    error: str | None = None  # why writing stopped early (written ones stay)
+
+    @property
+    def complete(self) -> bool:
+        return self.written == len(self.items)
 
 
 def plan_seed(n: int, *, seed: int | None = None, min_balance: int = 0, max_balance: int = 1000,
@@ -421,22 +426,25 @@ def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
                progress: Progress | None = None, cancel: threading.Event | None = None,
                workers: int = SEED_WORKERS) -> SeedResult:
     """BatchWriteItem in chunks of 25, `workers` chunks in flight. `progress(done, total)`
-    after each chunk; `cancel` stops before the next chunk (written ones stay)."""
+    after each chunk; `cancel` stops before the next chunk. A failing chunk stops the seed
+    (the chunks in flight finish and are counted); the result says how many were written."""
     t0 = time.perf_counter()
-    chunks = [items[i:i + SEED_CHUNK] for i in range(0, len(items), SEED_CHUNK)]
+    chunks = iter([items[i:i + SEED_CHUNK] for i in range(0, len(items), SEED_CHUNK)])
     done = 0
+    stop = False
     cancelled = False
+    error: str | None = None
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="seed") as ex:
         pending: set[Future[Any]] = set()
         sizes: dict[Future[Any], int] = {}
-        it = iter(chunks)
         while True:
-            while len(pending) < workers and not cancelled:
+            while len(pending) < workers and not stop:
                 if cancel is not None and cancel.is_set():
-                    cancelled = True
+                    stop = cancelled = True
                     break
-                chunk = next(it, None)
+                chunk = next(chunks, None)
                 if chunk is None:
+                    stop = True
                     break
                 f = ex.submit(batch_put, client, table, chunk)
                 sizes[f] = len(chunk)
@@ -445,11 +453,16 @@ def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
                 break
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in finished:
-                f.result()  # a failure stops the seed; written chunks stay
-                done += sizes.pop(f)
+                size = sizes.pop(f)
+                exc = f.exception()
+                if exc is not None:
+                    stop = True
+                    error = error or explain(exc, endpoint=_where(client)).rstrip(".")
+                    continue
+                done += size
                 if progress is not None:
                     progress(done, len(items))
-    return SeedResult(items, done, cancelled and done < len(items), time.perf_counter() - t0)
+    return SeedResult(items, done, cancelled and done < len(items), time.perf_counter() - t0, error)
 
 
 def seed_wallets(client: Any, table: str, n: int, *, seed: int | None = None, min_balance: int = 0,

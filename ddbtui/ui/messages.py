@@ -88,6 +88,35 @@ class WalletsChanged(Message):
 
     items: list[dict]
     summary: str
+    severity: str = "information"  # "warning" for an outcome that is unknown
+
+
+@dataclass(eq=False)
+class WalletOpFinished(Message):
+    """A wallet dialog's operation ended: outcome is a dynamo.wallet Applied / Refused / Unknown."""
+
+    outcome: Any
+
+
+@dataclass(eq=False)
+class SeedProgressed(Message):
+    done: int
+    total: int
+
+
+@dataclass(eq=False)
+class SeedFinished(Message):
+    result: Any  # ddbtui.dynamo.wallet.SeedResult
+
+
+@dataclass(eq=False)
+class WalletPeeked(Message):
+    """A wallet dialog read the current balance of the wallet in one of its fields."""
+
+    field: str
+    user_id: str
+    item: dict | None
+    error: str | None = None
 
 
 @dataclass(eq=False)

@@ -62,8 +62,12 @@ async def test_wallet_table_flow(make_app, ui_client, ui_table_name, tmp_path):
         await pilot.press("s")
         await pilot.pause()
         assert screen_name(app) == "SeedWalletsScreen"
-        app.screen.query_one("#count", Input).value = "30"
+        seed_form = app.screen
+        seed_form.query_one("#count", Input).value = "30"
         await pilot.press("enter")
+        await wait_for(pilot, lambda: seed_form.state == "done", what="seed receipt", timeout=30)
+        assert "Seeded 30 wallets" in str(seed_form.query_one("#outcome").render())
+        await pilot.press("enter")  # closes the receipt
         await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen" and items.live == 30 and not items._loading,
                        what="seeded", timeout=30)
         assert "30 items loaded (all loaded)" in items.status_text
@@ -104,8 +108,10 @@ async def test_wallet_table_flow(make_app, ui_client, ui_table_name, tmp_path):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "line 2" in editor.error_message
-        await pilot.press("escape")
-        await pilot.press("escape")  # second escape discards the changes
+        await pilot.press("escape")  # unsaved changes: asks first
+        await pilot.pause()
+        assert screen_name(app) == "UnsavedChangesScreen"
+        await pilot.press("d")  # discard
         await pilot.pause()
         assert screen_name(app) == "ItemsScreen"
         assert it.get_item(ui_client, ui_table_name, {"user_id": uid + "-changed"}) is None
@@ -153,7 +159,9 @@ async def test_wallet_table_flow(make_app, ui_client, ui_table_name, tmp_path):
         form.query_one("#to_id", Input).value = b
         form.query_one("#amount", Input).value = "1.25"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="transferred")
+        await wait_for(pilot, lambda: form.state == "applied", what="transferred")
+        await pilot.press("enter")  # closes the receipt
+        await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="closed")
         assert w.get_wallet(ui_client, ui_table_name, a)["balance"] == bal_a - Decimal("1.25")
         assert items.items[items._key_index[(b,)]]["balance"] == bal_b + Decimal("1.25")  # row updated
         await wait_for(pilot, lambda: any("Transferred 1.25" in m for m in notifications(app)), what="notice")

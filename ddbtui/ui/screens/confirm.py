@@ -40,14 +40,16 @@ class ConfirmDeleteTableScreen(ModalScreen[bool]):
     def _changed(self, event: Input.Changed) -> None:
         self.query_one("#delete", Button).disabled = not self.matches
 
+    _answered = False  # one answer: a second Enter queued behind the first is ignored
+
     @on(Input.Submitted, "#confirm-name")
     def _submitted(self, event: Input.Submitted) -> None:
-        if self.matches:
-            self.dismiss(True)
+        self._delete()
 
     @on(Button.Pressed, "#delete")
     def _delete(self) -> None:
-        if self.matches:
+        if self.matches and not self._answered:
+            self._answered = True
             self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")
@@ -75,9 +77,13 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()
 
+    _answered = False  # one answer: a second Enter queued behind the first is ignored
+
     @on(Button.Pressed, "#confirm")
     def _confirm_pressed(self) -> None:
-        self.dismiss(True)
+        if not self._answered:
+            self._answered = True
+            self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -207,12 +207,17 @@ class CreateTableScreen(FormMixin, ModalScreen[TableSpec | None]):
             raise ValidationError(f"a table named {spec.name!r} already exists", field="table_name")
         return spec
 
+    _submitted = False  # one table per intent: a second Enter / ctrl+s queued behind is ignored
+
     def action_submit(self) -> None:
+        if self._submitted:
+            return
         try:
             spec = self.build_spec()
         except ValidationError as e:
             self.show_error(e.field, e.message)
             return
+        self._submitted = True
         self.dismiss(spec)
 
     def show_error(self, field: str | None, message: str) -> None:

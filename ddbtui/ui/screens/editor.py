@@ -1,7 +1,10 @@
 """Item editor: JSON in a TextArea, DynamoDB JSON (types shown) or plain JSON.
 
 Save parses and validates first (bad JSON, bad types: the message shows under the editor
-with its line and column, nothing is written). An existing item is saved with
+with its line and column, nothing is written). On a wallet table (user_id S key) the wallet
+rules hold here too: `balance` must be a number >= 0, refused inline before sending. A save
+in flight ignores further ctrl+s. Leaving with unsaved changes (escape, Cancel) asks first:
+save, discard, or keep editing (escape again keeps editing: Esc Esc never drops edits). An existing item is saved with
 `items.save_edit`: a changed key is refused, and an optimistic check refuses to overwrite
 changes somebody else made meanwhile (ConcurrentChange). A new item is written only if no
 item has its key yet.
@@ -19,16 +22,48 @@ from textual.worker import Worker
 
 from ddbtui.dynamo import codec
 from ddbtui.dynamo.errors import ConcurrentChange, DdbError, ValidationError
+from ddbtui.dynamo.wallet import check_wallet_item
 from ddbtui.ui.messages import ItemSaved
 from ddbtui.ui.screens.base import DdbScreenMixin
-from ddbtui.ui.widgets.form import FieldError
+from ddbtui.ui.widgets.form import FieldError, SubmitGuard
 
 MODES = {"ddb": "DynamoDB JSON (types shown)", "plain": "plain JSON"}
 _EMPTY = {"S": "", "N": "0", "B": ""}
 
 
-class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
+class UnsavedChangesScreen(ModalScreen[str]):
+    """Leaving the editor with unsaved changes: "save", "discard" or "keep" (escape)."""
+
+    BINDINGS = [Binding("escape", "keep", "Keep editing"), Binding("s", "choose('save')", "Save"),
+                Binding("d", "choose('discard')", "Discard")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="unsaved-dialog"):
+            yield Label("Unsaved changes", classes="dialog-title")
+            yield Static("This item has changes that are not saved. Save them, discard them, or "
+                         "keep editing?", classes="help")
+            with Horizontal(classes="buttons"):
+                yield Button("Keep editing", id="keep")
+                yield Button("Discard", variant="error", id="discard")
+                yield Button("Save", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "keep")
+
+    def action_keep(self) -> None:
+        self.dismiss("keep")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+class ItemEditorScreen(DdbScreenMixin, SubmitGuard, ModalScreen[dict | None]):
     CSS_PATH = "editor.tcss"
+    SUBMIT_BUTTONS = ("save",)
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -37,16 +72,18 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
     ]
 
     def __init__(self, table: str, original: dict | None, key_names: list[str], *,
-                 key_types: dict[str, str] | None = None, read_only: bool = False) -> None:
+                 key_types: dict[str, str] | None = None, read_only: bool = False,
+                 wallet: bool = False) -> None:
         super().__init__()
         self.table = table
         self.original = original
         self.key_names = list(key_names)
         self.key_types = key_types or {}
         self.read_only = read_only
+        self.wallet = wallet  # a wallet table: balance must be a number >= 0
         self.mode = "ddb"
         self._template = original  # type template for plain JSON (sets, binary)
-        self._escape_at = 0.0
+        self._saved = False
 
     @property
     def is_new(self) -> bool:
@@ -75,8 +112,10 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
             return codec.item_to_ddb_json(self.keys_first(self.original))
         import json
 
-        return json.dumps({k: {self.key_types.get(k, "S"): _EMPTY[self.key_types.get(k, "S")]}
-                           for k in self.key_names}, indent=2)
+        doc = {k: {self.key_types.get(k, "S"): _EMPTY[self.key_types.get(k, "S")]} for k in self.key_names}
+        if self.wallet:
+            doc["balance"] = {"N": "0"}
+        return json.dumps(doc, indent=2)
 
     def keys_first(self, item: dict) -> dict:
         """The same item with its key attributes first (easier to read and to spot)."""
@@ -118,7 +157,26 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
         for k in self.key_names:
             if k not in item:
                 raise ValidationError(f"the item needs its key attribute {k!r}", field=k)
+        if self.wallet:
+            try:
+                check_wallet_item(item)
+            except ValidationError as e:
+                raise ValidationError(f"wallet table: {e.message}", field=e.field) from None
         return item
+
+    def has_changes(self) -> bool:
+        """Whether leaving now would lose something: the item differs from what was opened
+        (compared as items, so toggling the JSON mode alone is not a change)."""
+        if self.read_only or self._saved:
+            return False
+        try:
+            item = (codec.ddb_json_to_item(self.text) if self.mode == "ddb" else
+                    codec.plain_json_to_item(self.text, template=self._template))
+        except ValidationError:
+            return True  # text that does not even parse was typed by someone
+        if self.original is None:
+            return item != codec.ddb_json_to_item(self._initial_text())
+        return item != self.original
 
     # ------------------------------------------------------------------ actions
     @on(Button.Pressed, "#toggle")
@@ -139,32 +197,37 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
         self._show_mode()
 
     @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(None)
-
     def action_cancel(self) -> None:
-        """Escape: close; with unsaved changes, only a second escape within 3 s discards them."""
-        import time
-
-        changed = self.text != self._initial_text() and self.mode == "ddb" or self.mode != "ddb"
-        if changed and not self.read_only and time.monotonic() - self._escape_at > 3:
-            self._escape_at = time.monotonic()
-            self.error("Unsaved changes: press escape again to discard them, or ctrl+s to save.")
+        """Escape / Cancel: close; with unsaved changes, ask first (save, discard, keep)."""
+        if self.in_flight:
+            self.error("Saving… wait for the outcome.")
             return
-        self.dismiss(None)
+        if not self.has_changes():
+            self.dismiss(None)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "discard":
+                self.dismiss(None)
+            elif choice == "save":
+                self.action_save()
+
+        self.app.push_screen(UnsavedChangesScreen(), chosen)
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         if self.read_only:
             self.app.refuse_write("save items")
             return
+        if self.in_flight:
+            return  # a save is in flight (or done): this press is the same intent
         try:
             item = self.parse()
         except ValidationError as e:
             self.error(e.message)
             return
         self.error(None)
-        self.query_one("#save", Button).disabled = True
+        self.begin_submit()
         self.save(item)
 
     @work(group="item-save", thread=True, exit_on_error=False)
@@ -187,9 +250,11 @@ class ItemEditorScreen(DdbScreenMixin, ModalScreen[dict | None]):
         self.post_message(ItemSaved(saved))
 
     def on_item_saved(self, msg: ItemSaved) -> None:
+        self._saved = True  # stays "in flight": a queued ctrl+s must not save again
         self.dismiss(msg.item)
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
+        self.end_submit()
         self.query_one("#save", Button).disabled = self.read_only
         if isinstance(error, ConcurrentChange):
             self.error(f"Not saved: {error.message}")

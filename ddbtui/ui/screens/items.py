@@ -450,7 +450,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
                 self.notify("Item saved.")
 
         self.app.push_screen(ItemEditorScreen(self.table_name, self.items[idx], self.key_names,
-                                              read_only=self.app.read_only), saved)
+                                              read_only=self.app.read_only, wallet=self.is_wallet), saved)
 
     def action_new_item(self) -> None:
         if self.writes_refused("create an item"):
@@ -467,8 +467,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         key_types = {self.info.partition_key.name: self.info.partition_key.type}
         if self.info.sort_key:
             key_types[self.info.sort_key.name] = self.info.sort_key.type
-        self.app.push_screen(ItemEditorScreen(self.table_name, None, self.key_names, key_types=key_types),
-                             saved)
+        self.app.push_screen(ItemEditorScreen(self.table_name, None, self.key_names, key_types=key_types,
+                                              wallet=self.is_wallet), saved)
 
     # ------------------------------------------------------------------ query / describe / export
     def action_query(self) -> None:
@@ -534,14 +534,20 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def _wallets_changed(self, msg: WalletsChanged | None) -> None:
         if msg is not None:
             self._upsert(msg.items)
-            self.notify(msg.summary, markup=False)
+            self.notify(msg.summary, markup=False, severity=msg.severity,  # type: ignore[arg-type]
+                        timeout=15 if msg.severity == "warning" else 5)
+
+    def _known_wallets(self) -> dict[str, dict]:
+        """The loaded wallets by user id (completion and balances in the wallet dialogs)."""
+        return {i["user_id"]: i for i in self.items if i is not None and isinstance(i.get("user_id"), str)}
 
     def action_deposit(self) -> None:
         if not self._wallet_ok("deposit"):
             return
         from ddbtui.ui.screens.wallet import WalletAmountScreen
 
-        self.app.push_screen(WalletAmountScreen(self.table_name, "deposit", self._current_user()),
+        self.app.push_screen(WalletAmountScreen(self.table_name, "deposit", self._current_user(),
+                                                known=self._known_wallets()),
                              self._wallets_changed)
 
     def action_withdraw(self) -> None:
@@ -549,7 +555,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
             return
         from ddbtui.ui.screens.wallet import WalletAmountScreen
 
-        self.app.push_screen(WalletAmountScreen(self.table_name, "withdraw", self._current_user()),
+        self.app.push_screen(WalletAmountScreen(self.table_name, "withdraw", self._current_user(),
+                                                known=self._known_wallets()),
                              self._wallets_changed)
 
     def action_transfer(self) -> None:
@@ -562,7 +569,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         others = [i for i in sorted(self.selected) if self.items[i] is not None]
         if len(others) >= 2:
             src, dst = self.items[others[0]]["user_id"], self.items[others[1]]["user_id"]
-        self.app.push_screen(TransferScreen(self.table_name, src, dst), self._wallets_changed)
+        self.app.push_screen(TransferScreen(self.table_name, src, dst, known=self._known_wallets()),
+                             self._wallets_changed)
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
         if worker.group == "items-load":

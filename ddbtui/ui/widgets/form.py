@@ -88,3 +88,36 @@ class FormMixin:
 
     def error_text(self, field: str) -> str:
         return self.query_one(f"#err-{field}", FieldError).message  # type: ignore[attr-defined]
+
+
+class SubmitGuard:
+    """One submit per intent, for every form that writes.
+
+    `begin_submit()` returns False (the caller ignores the submit) while an operation is in
+    flight or after the form has been submitted for good (a modal that dismissed with its
+    result: a second Enter already queued must not submit again). It disables the submit
+    buttons named in SUBMIT_BUTTONS; `end_submit()` re-enables them for another try.
+    """
+
+    SUBMIT_BUTTONS: tuple[str, ...] = ()
+    _in_flight = False
+
+    @property
+    def in_flight(self) -> bool:
+        return self._in_flight
+
+    def begin_submit(self) -> bool:
+        if self._in_flight:
+            return False
+        self._in_flight = True
+        self._set_submit_disabled(True)
+        return True
+
+    def end_submit(self) -> None:
+        self._in_flight = False
+        self._set_submit_disabled(False)
+
+    def _set_submit_disabled(self, disabled: bool) -> None:
+        for wid in self.SUBMIT_BUTTONS:
+            for b in self.query(f"#{wid}"):  # type: ignore[attr-defined]
+                b.disabled = disabled
