@@ -1,5 +1,8 @@
 """The fault/latency proxy in its own process (`python -m ddbtui.local.proxy`), for the TUI:
-its CPU then counts neither against the UI nor against the engine being measured."""
+its CPU then counts neither against the UI nor against the engine being measured.
+
+The FaultConfig travels whole, serialized (`--config-json`), never re-spelled as flags: a
+field added to the fault table reaches the proxy with no edit here."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import re
 import subprocess
 import tempfile
 import threading
+from typing import IO
 
 from ddbtui.bench.proc import close_lifeline, lifeline_popen
 from ddbtui.local.proxy import FaultConfig
@@ -15,54 +19,44 @@ _URL = re.compile(r"listening on (http://\S+)")
 
 
 class ProxyProcess:
-    def __init__(self, target_url: str, config: FaultConfig):
-        self.target_url = target_url
+    def __init__(self, config: FaultConfig, target_url: str) -> None:
+        if not isinstance(config, FaultConfig):
+            raise TypeError(f"ProxyProcess(config: FaultConfig, target_url: str), got a {type(config).__name__} "
+                            "first")
         self.config = config
+        self.target_url = target_url
         self.url: str | None = None
-        self._p: subprocess.Popen | None = None
+        self._p: subprocess.Popen[str] | None = None
+        self._err: IO[str] | None = None
 
     @property
     def pid(self) -> int | None:
         return self._p.pid if self._p else None
 
     def args(self) -> list[str]:
-        """Every field of the FaultConfig, derived from the proxy's own option table (so no
-        field is dropped between the form/CLI and the proxy)."""
-        from ddbtui.local.proxy import _OPT_FIELDS
+        return ["--target", self.target_url, "--port", "0", "--config-json", self.config.to_json()]
 
-        c = self.config
-        out = ["--target", self.target_url, "--port", "0"]
-        for opt, fld in _OPT_FIELDS.items():
-            v = getattr(c, fld, None)
-            if v:
-                out += ["--" + opt.replace("_", "-"), f"{v:g}" if isinstance(v, float) else str(v)]
-        if c.seed is not None:
-            out += ["--fault-seed", str(c.seed)]
-        if c.only_targets:
-            out += ["--fault-ops", ",".join(sorted(c.only_targets))]
-        if c.all_ops:
-            out += ["--fault-all-ops"]
-        return out
-
-    def start(self, timeout: float = 15.0) -> "ProxyProcess":
-        self._err = tempfile.TemporaryFile(mode="w+")
+    def start(self, timeout: float = 15.0) -> ProxyProcess:
+        err = self._err = tempfile.TemporaryFile(mode="w+")
         # lifeline: the proxy exits as soon as this process dies, however it dies
-        self._p = lifeline_popen("ddbtui.local.proxy", self.args(),
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=self._err, text=True)
+        p = self._p = lifeline_popen("ddbtui.local.proxy", self.args(),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=err, text=True)
         line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self._p.stdout.readline()), daemon=True)
+        out = p.stdout
+        assert out is not None
+        reader = threading.Thread(target=lambda: line.append(out.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
         m = _URL.search(line[0]) if line else None
         if m is None:
-            err = ""
-            if self._p.poll() is not None:
-                self._err.seek(0)
-                err = (self._err.read() or "").strip().splitlines()[-1:]
-                err = err[0] if err else ""
+            why = ""
+            if p.poll() is not None:
+                err.seek(0)
+                last = (err.read() or "").strip().splitlines()[-1:]
+                why = last[0] if last else ""
             self.stop()
-            raise RuntimeError(f"the fault proxy did not start{': ' + err if err else ' in time'}")
+            raise RuntimeError(f"the fault proxy did not start{': ' + why if why else ' in time'}")
         self.url = m.group(1)
         return self
 
@@ -80,4 +74,5 @@ class ProxyProcess:
             p.wait(2)
         finally:
             close_lifeline(p)
-            self._err.close()
+            if self._err is not None:
+                self._err.close()

@@ -103,7 +103,7 @@ class BenchSession:
             )
 
             assert self.connection.endpoint_url is not None
-            proxy = ProxyProcess(self.connection.endpoint_url, self.fault)
+            proxy = ProxyProcess(self.fault, self.connection.endpoint_url)
             try:
                 proxy.start()
             except Exception as e:

@@ -181,11 +181,11 @@ def test_form_validation_rules():
     assert s.workload == "wallets" and s.retry_mode == "adaptive"
     s, fault = parse_form({**ok, "latency_ms": "20", "throttle_rate": "0.1"}, local)
     assert fault.latency_ms == 20 and fault.throttle_rate == 0.1
-    _, fault = parse_form({**ok, "jitter_ms": "5", "error_rate": "0.01", "drop_rate": "0.005"}, local)
+    _, fault = parse_form({**ok, "jitter_ms": "5", "error_500_rate": "0.01", "drop_rate": "0.005"}, local)
     assert (fault.jitter_ms, fault.error_500_rate, fault.drop_rate) == (5, 0.01, 0.005)
     with pytest.raises(FormError) as e:  # the fault kinds share one draw: rates add up to <= 1
         parse_form({**ok, "throttle_rate": "0.6", "drop_rate": "0.6"}, local)
-    assert e.value.field == "drop_rate"
+    assert e.value.field == "throttle_rate" and "at most 1" in e.value.message  # the last one given
     for bad, field, words in [({"strategies": []}, "strategies", "at least one"),
                               ({"items": "abc"}, "items", "whole number"),
                               ({"items": "0"}, "items", "between"),

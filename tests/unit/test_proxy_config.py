@@ -102,7 +102,7 @@ def test_target_must_be_bare_http_url(url):
 
 def test_describe_is_one_line():
     d = FaultConfig(latency_ms=20, jitter_ms=5, throttle_rate=0.1, seed=1).describe()
-    assert "latency 20±5 ms" in d and "throttle 0.1" in d and "seed 1" in d
+    assert "latency 20 ms" in d and "jitter ± 5 ms" in d and "throttle 0.1" in d and "seed 1" in d
     assert FaultConfig().describe() == "no faults (pass-through)"
 
 

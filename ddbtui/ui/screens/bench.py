@@ -1,9 +1,10 @@
 """Benchmarks in the TUI: the launch form (the app's "bench" screen) and the live view.
 
 - `BenchScreen`: strategies (all by default), items, concurrency, repeats, workload, item
-  size, retry mode, optional target table, optional fault proxy (latency ms, throttle
-  rate); inline errors under each field; Start (ctrl+s) pushes `BenchRunScreen`. Read-only
-  mode refuses (benchmarks write items).
+  size, retry mode, optional target table, optional fault proxy (one field per row of the
+  proxy's fault table that has a form label: latency, jitter, drops, throttles, 500s; the
+  whole FaultConfig reaches the proxy process); inline errors under each field; Start
+  (ctrl+s) pushes `BenchRunScreen`. Read-only mode refuses (benchmarks write items).
 - `BenchRunScreen`: starts the engine process (`ddbtui.bench.runner.start_run`, and the
   fault proxy in its own process when asked) from a thread worker, then *pulls*: a
   `set_interval(0.25)` drains `handle.poll()` into a `LiveModel` and updates one progress
@@ -36,6 +37,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, SelectionList,
 from textual.widgets.selection_list import Selection
 
 from ddbtui.bench.strategies import NAMES, STRATEGIES
+from ddbtui.local.proxy.faults import FaultConfig, form_kinds
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
@@ -69,17 +71,28 @@ def _int(values: dict, name: str, label: str, lo: int, hi: int) -> int:
     return v
 
 
-def _float(values: dict, name: str, label: str, lo: float, hi: float) -> float | None:
-    text = str(values.get(name, "") or "").strip()
-    if not text:
+def parse_fault_fields(values: dict, conn) -> Any:
+    """The form's fault fields (one per row of the proxy's fault table with a form label)
+    as a FaultConfig, or None when all are empty. Limits are the table's (FaultKind.parse)."""
+    given: dict[str, float] = {}
+    for k in form_kinds():
+        text = str(values.get(k.field, "") or "").strip()
+        if not text:
+            continue
+        try:
+            v = k.parse(text, k.label.split(" 0..")[0])
+        except ValueError as e:
+            raise FormError(k.field, str(e)) from None
+        if v:
+            given[k.field] = v
+    if not given:
         return None
+    if conn is None or not getattr(conn, "endpoint_url", None):
+        raise FormError(next(iter(given)), "the fault proxy needs a local endpoint: it cannot sit in front of real AWS")
     try:
-        v = float(text)
-    except ValueError:
-        raise FormError(name, f"{label} takes a number, got {text!r}") from None
-    if not (lo <= v <= hi):
-        raise FormError(name, f"{label} must be between {lo:g} and {hi:g}, got {v:g}")
-    return v
+        return FaultConfig(**given)
+    except ValueError as e:
+        raise FormError(list(given)[-1], str(e)) from None
 
 
 def parse_form(values: dict, conn) -> tuple[Any, Any]:
@@ -102,25 +115,7 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
             validation.table_name(table)
         except DdbError as e:
             raise FormError("table", e.message) from None
-    latency = _float(values, "latency_ms", "Latency", 0.0, 60_000.0)
-    jitter = _float(values, "jitter_ms", "Jitter", 0.0, 60_000.0)
-    throttle = _float(values, "throttle_rate", "Throttle rate", 0.0, 1.0)
-    errors = _float(values, "error_rate", "500 rate", 0.0, 1.0)
-    drops = _float(values, "drop_rate", "Drop rate", 0.0, 1.0)
-    fault = None
-    given = [k for k, v in (("latency_ms", latency), ("jitter_ms", jitter), ("throttle_rate", throttle),
-                            ("error_rate", errors), ("drop_rate", drops)) if v]
-    if given:
-        if conn is None or not getattr(conn, "endpoint_url", None):
-            raise FormError(given[0], "the fault proxy needs a local endpoint: it cannot sit in front of real AWS")
-        from ddbtui.local.proxy import FaultConfig
-
-        try:
-            fault = FaultConfig(latency_ms=latency or 0.0, jitter_ms=jitter or 0.0,
-                                throttle_rate=throttle or 0.0, error_500_rate=errors or 0.0,
-                                drop_rate=drops or 0.0)
-        except ValueError as e:
-            raise FormError(given[-1], str(e)) from None
+    fault = parse_fault_fields(values, conn)
     load = parse_load(values, items, strategies)
     settings = Settings(strategies=strategies, items=items, concurrency=concurrency, repeat=repeat,
                         workload=values.get("workload") or "books", item_bytes=item_bytes, table=table,
@@ -209,18 +204,7 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                         yield Field("Target table (optional)", Input(placeholder="fresh table per run", id="table"),
                                     name="table")
                     yield Label("Fault proxy (local engines only; empty = off)", classes="section-title")
-                    with Horizontal(classes="row"):
-                        yield Field("Latency ms", Input(placeholder="e.g. 20", id="latency_ms"),
-                                    name="latency_ms")
-                        yield Field("Jitter ± ms", Input(placeholder="e.g. 5", id="jitter_ms"),
-                                    name="jitter_ms")
-                    with Horizontal(classes="row"):
-                        yield Field("Throttles 0..1", Input(placeholder="e.g. 0.05", id="throttle_rate"),
-                                    name="throttle_rate")
-                        yield Field("HTTP 500s 0..1", Input(placeholder="e.g. 0.01", id="error_rate"),
-                                    name="error_rate")
-                        yield Field("Drops 0..1", Input(placeholder="e.g. 0.005", id="drop_rate"),
-                                    name="drop_rate")
+                    yield from self._fault_rows()
                     yield Label("Operations and open loop (empty = the plain write benchmark)",
                                 classes="section-title")
                     with Horizontal(classes="row"):
@@ -241,6 +225,17 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                         yield Button("Back", id="back")
         yield Footer(compact=True)
 
+    @staticmethod
+    def _fault_rows() -> ComposeResult:
+        """One Input per row of the proxy's fault table that has a form label: delays on one
+        line, rates on the next (a new fault kind with a label appears here by itself)."""
+        kinds = form_kinds()
+        for group in ([k for k in kinds if not k.is_rate], [k for k in kinds if k.is_rate]):
+            if group:
+                with Horizontal(classes="row"):
+                    for k in group:
+                        yield Field(k.label, Input(placeholder=k.placeholder, id=k.field), name=k.field)
+
     def on_mount(self) -> None:
         self.query_one("#items", Input).focus()
 
@@ -248,8 +243,8 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
         q = self.query_one
         return {"strategies": list(q("#strategies", SelectionList).selected),
                 **{k: q(f"#{k}", Input).value for k in ("items", "concurrency", "repeat", "item_bytes", "table",
-                                                         "latency_ms", "jitter_ms", "throttle_rate",
-                                                         "error_rate", "drop_rate", *LOAD_INPUTS)},
+                                                         *LOAD_INPUTS)},
+                **{k.field: q(f"#{k.field}", Input).value for k in form_kinds()},
                 "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value,
                 "mode": q("#mode", Select).value}
 
