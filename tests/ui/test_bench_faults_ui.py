@@ -35,6 +35,7 @@ def test_the_form_has_the_fault_fields():
 @pytest.mark.parametrize("kind", FORM_RATES, ids=lambda k: k.field)
 async def test_form_fault_field_reaches_the_proxy(make_app, kind):
     from ddbtui.ui.screens.bench import BenchRunScreen, BenchScreen
+    from ddbtui.ui.screens.bench_results import BenchResultsScreen
 
     field, injected_kind, client_counter = kind.field, kind.counter, CLIENT_COUNTER[kind.counter]
     app = make_app()
@@ -52,7 +53,9 @@ async def test_form_fault_field_reaches_the_proxy(make_app, kind):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, BenchRunScreen), what="live view")
         run = app.screen
-        await wait_for(pilot, lambda: run.saved_path is not None, timeout=120, what="the saved result")
+        await wait_for(pilot, lambda: isinstance(app.screen, BenchResultsScreen) and run.saved_path,
+                       timeout=120, what="the saved result")
+        await pilot.pause(0.2)
         doc = json.loads(Path(run.saved_path).read_text())
     (r,) = doc["runs"]
     px = r["proxy"]
