@@ -4,7 +4,7 @@
    Local through the fault proxy (its own process, +20 ms per request). Figures: achieved
    rate / target (target: within 1 %), service-time p50 - 20 ms (target: within 2 ms).
 2. stall: the same open loop for 10 s (--max-in-flight 32) while the engine is stopped
-   (SIGSTOP) for 1 s in the middle, then a closed loop (10 workers, about the same rate)
+   (SIGSTOP) for 1 s in the middle, then a closed loop (rate x 20 ms workers: about the same rate)
    with the same stall. Figures: response-time p99 of the open loop (target >= 900 ms),
    its service-time p99 and the closed loop's p99 (both hide the second). 10 s, not 20:
    the ~500 requests due during the stall wait 0..1 s, so p99 >= 0.9 s needs them to be at
@@ -85,7 +85,7 @@ def accuracy(url: str, rate: float, seconds: float) -> dict:
     return out
 
 
-def stall(url: str, pid: int, rate: float, seconds: float, stall_s: float = 1.0) -> dict:
+def stall(url: str, pid: int, rate: float, seconds: float, stall_s: float = 1.0, cap: int = 32) -> dict:
     conn = conn_for(url)
 
     def stopper() -> None:
@@ -97,9 +97,10 @@ def stall(url: str, pid: int, rate: float, seconds: float, stall_s: float = 1.0)
     res = {}
     with proxy_process(url, latency_ms=20.0) as purl:
         via = replace(conn, purl)
-        o = _run(_settings("aiohttp", mode="open", rate=rate, duration=seconds, max_in_flight=32), via, conn,
+        o = _run(_settings("aiohttp", mode="open", rate=rate, duration=seconds, max_in_flight=cap), via, conn,
                  on_writing=stopper)
-        c = _run(_settings("aiohttp", mode="closed", duration=seconds, concurrency=10), via, conn,
+        workers = max(1, round(rate * 0.020))  # about the same rate at 20 ms per answer
+        c = _run(_settings("aiohttp", mode="closed", duration=seconds, concurrency=workers), via, conn,
                  on_writing=stopper)
     res["open"] = {"response_p99_ms": o["response_ms"]["p99"], "response_p99_9_ms": o["response_ms"]["p99_9"],
                    "response_max_ms": o["response_ms"]["max"], "service_p99_ms": o["service_ms"]["p99"],
@@ -108,16 +109,18 @@ def stall(url: str, pid: int, rate: float, seconds: float, stall_s: float = 1.0)
     res["closed"] = {"p99_ms": c["latency_ms"]["p99"], "p99_9_ms": c["latency_ms"]["p99_9"],
                      "max_ms": c["latency_ms"]["max"], "requests": c["requests"],
                      "items_per_s": c["items_per_s"]}
+    res["rate"], res["cap"], res["workers"] = rate, cap, workers
     res["met"] = res["open"]["response_p99_ms"] >= 900 and res["open"]["service_p99_ms"] < 900 \
         and res["closed"]["p99_ms"] < 900
     ro, rc = res["open"], res["closed"]
-    print(f"  engine stopped {stall_s:g} s in the middle of {seconds:g} s at {rate:g}/s (+20 ms):", flush=True)
+    print(f"  engine stopped {stall_s:g} s in the middle of {seconds:g} s at {rate:g}/s (+20 ms), open loop "
+          f"--max-in-flight {cap}, closed loop {workers} workers:", flush=True)
     print(f"    open loop response time (intended start): p99 {ro['response_p99_ms']:,.0f} ms, p99.9 "
           f"{ro['response_p99_9_ms']:,.0f}, max {ro['response_max_ms']:,.0f}  ({ro['requests']:,} requests, "
           f"{ro['late']:,} late starts)", flush=True)
     print(f"    open loop service time (actual send):   p99 {ro['service_p99_ms']:,.0f} ms, p99.9 "
           f"{ro['service_p99_9_ms']:,.0f}, max {ro['service_max_ms']:,.0f}", flush=True)
-    print(f"    closed loop, 10 workers:                p99 {rc['p99_ms']:,.0f} ms, p99.9 {rc['p99_9_ms']:,.0f}, "
+    print(f"    closed loop:                            p99 {rc['p99_ms']:,.0f} ms, p99.9 {rc['p99_9_ms']:,.0f}, "
           f"max {rc['max_ms']:,.0f}  ({rc['requests']:,} requests, {rc['items_per_s']:,.0f}/s) "
           f"-> {'met' if res['met'] else 'MISSED'}", flush=True)
     return res
@@ -162,6 +165,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rate", type=float, default=500.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--stall-seconds", type=float, default=10.0)
+    ap.add_argument("--stall-rate", type=float, default=None, help="default: --rate")
+    ap.add_argument("--stall-cap", type=int, default=32, help="--max-in-flight of the stalled open loop")
     ap.add_argument("--json", metavar="PATH")
     a = ap.parse_args(argv)
     parts = a.only.split(",")
@@ -180,7 +185,8 @@ def main(argv=None) -> int:
                 out["accuracy"] = accuracy(eng.endpoint_url, a.rate, a.seconds)
             if "stall" in parts:
                 assert eng.proc is not None
-                out["stall"] = stall(eng.endpoint_url, eng.proc.pid, a.rate, a.stall_seconds)
+                out["stall"] = stall(eng.endpoint_url, eng.proc.pid, a.stall_rate or a.rate, a.stall_seconds,
+                                     cap=a.stall_cap)
         finally:
             eng.stop()
     emit_json(a.json, out)

@@ -302,9 +302,10 @@ def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_
     slowed = (service_p50_ms is not None and service_p50_first_ms
               and service_p50_ms >= 2.0 * service_p50_first_ms)
     cap_share = stats.late_at_cap / stats.late if stats.late else 0.0
-    if sent_share >= 0.99 and stats.skipped == 0:
+    if sent_share >= 0.99:
+        skipped = f", {stats.skipped:,} never sent" if stats.skipped else ""
         head = (f"kept the rate ({achieved_rate:,.0f}/s of {target_rate:,.0f}/s) but {stats.late:,} sends "
-                f"({late_share:.1%}) started late")
+                f"({late_share:.1%}) started late{skipped}")
     else:
         head = (f"missed the target: {achieved_rate:,.0f}/s of {target_rate:,.0f}/s, {stats.late:,} late "
                 f"and {stats.skipped:,} skipped starts")
