@@ -181,6 +181,18 @@ def item_to_ddb_json(item: Mapping, *, indent: int | None = 2) -> str:
                       ensure_ascii=False, sort_keys=False)
 
 
+def item_to_ddb_bytes(item: Mapping) -> bytes:
+    """Plain item -> compact DynamoDB JSON bytes (no spaces, UTF-8): a compact stored form."""
+    typed = serialize_item(item)
+    return json.dumps({k: _to_jsonable_ddb(v) for k, v in typed.items()}, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def ddb_bytes_to_item(data: bytes) -> dict:
+    """`item_to_ddb_bytes` back to the plain item."""
+    return {k: deserialize(v) for k, v in json.loads(data).items()}
+
+
 def ddb_json_to_item(text: str) -> dict:
     """DynamoDB JSON text -> plain item. ValidationError with the position on bad JSON."""
     data = _loads(text)

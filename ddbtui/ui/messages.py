@@ -61,6 +61,7 @@ class ItemsPageLoaded(Message):
     last_key: dict | None
     scanned: int = 0
     final: bool = False  # the worker stops after this page (load-all cancelled or done)
+    encoded: list[bytes] | None = None  # the items as compact DynamoDB JSON (ItemStore form)
 
 
 @dataclass(eq=False)

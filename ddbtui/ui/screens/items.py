@@ -2,8 +2,10 @@
 
 Paging: the first page is small (fast first paint), later pages are larger and load when the
 cursor or the scroll position nears the bottom, on `m`, or all of them on `A` (escape stops
-after the current page). Items live in a list (`self.items`, index = row key); each page adds
-only its own rows, so 100,000 items never re-render everything.
+after the current page). Items live compactly in an `ItemStore` (`self.items`: DynamoDB JSON
+bytes in one buffer, encoded by the loading thread, decoded on demand; index = row key) and
+the table is virtual (`VirtualItemTable`, Textual's line API): only the visible rows are ever
+formatted, so a million loaded items cost their bytes, not a million rows of widgets.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Footer, Label, Static
 from textual.worker import Worker
 
 from ddbtui.ui.messages import (
     ItemsDeleted, ItemsPageLoaded, TableDescribed, WalletsChanged,
 )
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
-from ddbtui.ui.widgets.item_table import ItemTable
+from ddbtui.ui.widgets.virtual_table import ItemStore, VirtualItemTable, encode_item
 from ddbtui.ui.widgets.progress import ProgressTracker, show_progress
 
 FIRST_PAGE = 100
@@ -31,14 +33,13 @@ PAGE = 1000
 MAX_COLUMNS = 24
 CELL_MAX = 40
 NEAR_BOTTOM = 25  # rows/lines from the end that trigger the next page
-SEL_COL = "_sel"
 WALLET_ACTIONS = frozenset({"seed", "deposit", "withdraw", "transfer"})
 
 
-def _cell(value: Any) -> str:
+def _plain_cell(value: Any) -> str:
     from ddbtui.dynamo.codec import display
 
-    return escape(display(value, CELL_MAX))
+    return display(value, CELL_MAX)
 
 
 class ItemsScreen(DdbScreenMixin, Screen):
@@ -66,12 +67,11 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self.info = None
         self.key_names: list[str] = []
         self.is_wallet = False
-        self.items: list[dict | None] = []
-        self.live = 0  # items not deleted
+        self.items = ItemStore()  # store[idx] -> item (decoded on demand) or None once deleted
         self.selected: set[int] = set()
         self.columns: list[str] = []
         self.query_spec = None  # QuerySpec | None (None: scan the table)
-        self._key_index: dict[tuple, int] = {}
+        self._keys: dict[tuple, int] | None = None  # key -> index, built on first need
         self._gen = 0
         self._last_key: dict | None = None
         self._has_more = False
@@ -87,13 +87,31 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
         yield TargetBar()
         yield Label(f"Items in {self.table_name}", id="items-title", classes="title", markup=False)
-        yield ItemTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield VirtualItemTable(self.items, marked=self.selected.__contains__, cell=_plain_cell, id="items")
         yield Static("Loading…", id="items-status", classes="status-line", markup=False)
         yield Footer(compact=True)
 
     @property
-    def data_table(self) -> DataTable:
-        return self.query_one("#items", DataTable)
+    def data_table(self) -> VirtualItemTable:
+        return self.query_one("#items", VirtualItemTable)
+
+    @property
+    def live(self) -> int:
+        """Items loaded and not deleted."""
+        return self.items.live
+
+    @property
+    def _key_index(self) -> dict[tuple, int]:
+        """Key values -> item index, built on first use (an edit, a wallet change) and then
+        kept up to date: a browse-only session never pays ~100 B per item for it."""
+        if self._keys is None:
+            keys: dict[tuple, int] = {}
+            if self.key_names:
+                for idx, item in enumerate(self.items):
+                    if item is not None:
+                        keys[self._key_of(item)] = idx
+            self._keys = keys
+        return self._keys
 
     def on_mount(self) -> None:
         table = self.data_table
@@ -112,17 +130,17 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._cancel.set()  # a running load-all stops after its page (its pages are ignored)
         self._cancel = threading.Event()
         self._gen += 1
-        self.items = []
-        self.live = 0
+        self.items = ItemStore()
         self.selected = set()
-        self._key_index = {}
+        self._keys = None
         self._last_key = None
         self._has_more = False
         self._loading = True
         self._loading_all = False
         self._failed = None
         table = self.data_table
-        table.clear(columns=True)
+        table.marked = self.selected.__contains__
+        table.clear(self.items)
         self.columns = []
         self._update_status()
         self.fetch(self._gen, None, FIRST_PAGE, describe=describe, spec=self.query_spec)
@@ -154,7 +172,9 @@ class ItemsScreen(DdbScreenMixin, Screen):
                 more_for_first = not all_pages and not page.items and start_key is not None and pages < 50
                 stop = start_key is None or (cancel is not None and cancel.is_set()) or \
                     (not all_pages and not more_for_first)
-                self.post_message(ItemsPageLoaded(gen, page.items, start_key, page.scanned_count, final=stop))
+                # encoded here, off the UI thread: the screen only appends bytes
+                self.post_message(ItemsPageLoaded(gen, page.items, start_key, page.scanned_count, final=stop,
+                                                  encoded=[encode_item(i) for i in page.items]))
                 if stop:
                     return
         finally:
@@ -176,7 +196,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def on_items_page_loaded(self, msg: ItemsPageLoaded) -> None:
         if msg.generation != self._gen:
             return
-        self._append(msg.items)
+        self._append(msg.items, msg.encoded)
         self._last_key = msg.last_key
         self._has_more = msg.last_key is not None
         if msg.final:
@@ -205,8 +225,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def _scrolled(self, _y: float) -> None:
         self._maybe_load_more()
 
-    @on(DataTable.RowHighlighted, "#items")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(VirtualItemTable.RowHighlighted, "#items")
+    def _highlighted(self, event: VirtualItemTable.RowHighlighted) -> None:
         self._maybe_load_more()
 
     def action_load_more(self) -> None:
@@ -255,9 +275,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
     # ------------------------------------------------------------------ rows
     def _ensure_columns(self, items: list[dict]) -> None:
         table = self.data_table
-        first = not self.columns
-        if first:
-            table.add_column(" ", key=SEL_COL, width=1)
         wanted = [k for k in self.key_names if k not in self.columns]
         seen = set(self.columns) | set(wanted)
         for item in items:
@@ -269,40 +286,29 @@ class ItemsScreen(DdbScreenMixin, Screen):
         for name in wanted:
             if len(self.columns) >= MAX_COLUMNS:
                 break
-            sample = [len(_cell(i[name])) for i in items[:200] if name in i]
+            sample = [len(_plain_cell(i[name])) for i in items[:200] if name in i]
             width = max([len(name), 4] + sample)
             width = min(width, CELL_MAX)
-            default = "" if first else "[dim]·[/]"
-            table.add_column(escape(name), key=name, width=width, default=default)
+            table.add_column(name, width)
             self.columns.append(name)
-
-    def _row(self, idx: int, item: dict) -> list[str]:
-        mark = "[b]●[/]" if idx in self.selected else " "
-        return [mark] + [_cell(item[c]) if c in item else "[dim]·[/]" for c in self.columns]
 
     def _key_of(self, item: dict) -> tuple:
         return tuple(item.get(k) for k in self.key_names)
 
-    def _append(self, items: list[dict]) -> None:
+    def _append(self, items: list[dict], encoded: list[bytes] | None = None) -> None:
         if not items:
             return
         self._ensure_columns(items)
-        table = self.data_table
-        for item in items:
-            idx = len(self.items)
-            self.items.append(item)
-            self.live += 1
-            if self.key_names:
-                self._key_index[self._key_of(item)] = idx
-            table.add_row(*self._row(idx, item), key=str(idx))
+        added = self.items.append(encoded if encoded is not None else [encode_item(i) for i in items])
+        if self._keys is not None and self.key_names:
+            for idx, item in zip(added, items):
+                self._keys[self._key_of(item)] = idx
+        self.data_table.add_rows(added)
 
     def _replace(self, idx: int, item: dict) -> None:
-        self.items[idx] = item
+        self.items.replace(idx, item)
         self._ensure_columns([item])
-        table = self.data_table
-        cells = self._row(idx, item)
-        for col, value in zip([SEL_COL] + self.columns, cells):
-            table.update_cell(str(idx), col, value)
+        self.data_table.refresh_item(idx)
 
     def _upsert(self, items: list[dict]) -> None:
         new = []
@@ -317,14 +323,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._update_status()
 
     def current_index(self) -> int | None:
-        table = self.data_table
-        if table.row_count == 0:
-            return None
-        try:
-            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
-            return None
-        return int(key.value)
+        return self.data_table.cursor_item
 
     def current_item(self) -> dict | None:
         idx = self.current_index()
@@ -359,8 +358,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
             self.selected.discard(idx)
         else:
             self.selected.add(idx)
-        self.data_table.update_cell(str(idx), SEL_COL, "[b]●[/]" if idx in self.selected else " ")
         table = self.data_table
+        table.refresh_item(idx)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self._update_status()
@@ -411,19 +410,17 @@ class ItemsScreen(DdbScreenMixin, Screen):
                                        requested=len(indexes)))
 
     def on_items_deleted(self, msg: ItemsDeleted) -> None:
-        table = self.data_table
+        gone = []
         for idx in msg.indexes:
             item = self.items[idx]
             if item is None:
                 continue
-            self.items[idx] = None
-            self.live -= 1
-            self._key_index.pop(self._key_of(item), None)
+            self.items.delete(idx)
+            if self._keys is not None:
+                self._keys.pop(self._key_of(item), None)
             self.selected.discard(idx)
-            try:
-                table.remove_row(str(idx))
-            except Exception:
-                pass
+            gone.append(idx)
+        self.data_table.remove_items(gone)
         n = len(msg.indexes)
         if msg.requested and n < msg.requested:
             self.notify(f"Stopped: deleted {n:,} of {msg.requested:,} items from {escape(self.table_name)}; "
@@ -433,8 +430,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._update_status()
 
     # ------------------------------------------------------------------ editor
-    @on(DataTable.RowSelected, "#items")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(VirtualItemTable.RowSelected, "#items")
+    def _row_selected(self, event: VirtualItemTable.RowSelected) -> None:
         self.action_edit()
 
     def action_edit(self) -> None:
@@ -449,7 +446,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
                 self._replace(idx, item)
                 self.notify("Item saved.")
 
-        self.app.push_screen(ItemEditorScreen(self.table_name, self.items[idx], self.key_names,
+        self.app.push_screen(ItemEditorScreen(self.table_name, self.items[idx] or {}, self.key_names,
                                               read_only=self.app.read_only, wallet=self.is_wallet), saved)
 
     def action_new_item(self) -> None:
