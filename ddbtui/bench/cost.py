@@ -68,7 +68,7 @@ class CapacityMeter:
                 self.wcu_series[b] += wcu
 
     # ------------------------------------------------ crossing processes / results
-    def export(self) -> dict:
+    def export(self) -> dict[str, Any]:
         """Everything so far (then reset): for a worker process's periodic delta."""
         with self._lock:
             d = {"rcu": self.rcu, "wcu": self.wcu, "requests": self.requests,
@@ -79,7 +79,7 @@ class CapacityMeter:
             self.rcu_series, self.wcu_series = [], []
         return d
 
-    def absorb(self, d: dict, offset_buckets: int = 0) -> None:
+    def absorb(self, d: dict[str, Any], offset_buckets: int = 0) -> None:
         with self._lock:
             self.rcu += float(d.get("rcu", 0.0))
             self.wcu += float(d.get("wcu", 0.0))
@@ -106,7 +106,7 @@ class CapacityMeter:
                 return 0.0, 0.0
             return self.rcu_series[-2] / self.interval, self.wcu_series[-2] / self.interval
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         with self._lock:
             rs = [round(v / self.interval, 3) for v in self.rcu_series]
             ws = [round(v / self.interval, 3) for v in self.wcu_series]
@@ -125,7 +125,7 @@ def load_prices(path: str | Path | None = None) -> dict[str, Any]:
     """The price table (the packaged one, or a user's file of the same shape)."""
     p = Path(path) if path else default_prices_path()
     try:
-        doc = json.loads(p.read_text())
+        doc: dict[str, Any] = json.loads(p.read_text())
     except OSError as e:
         raise ValueError(f"--prices: cannot read {p}: {e.strerror or e}") from None
     except json.JSONDecodeError as e:
@@ -142,7 +142,7 @@ def load_prices(path: str | Path | None = None) -> dict[str, Any]:
     return doc
 
 
-def region_prices(prices: dict, region: str | None) -> tuple[str, dict, str | None]:
+def region_prices(prices: dict[str, Any], region: str | None) -> tuple[str, dict[str, Any], str | None]:
     """(region used, its row, a note when the asked region is not in the table)."""
     regions = prices["regions"]
     if region and region in regions:
@@ -152,8 +152,8 @@ def region_prices(prices: dict, region: str | None) -> tuple[str, dict, str | No
     return fallback, regions[fallback], note
 
 
-def estimate(totals: dict, seconds: float, *, prices: dict, region: str | None,
-             headroom: float = DEFAULT_HEADROOM) -> dict:
+def estimate(totals: dict[str, Any], seconds: float, *, prices: dict[str, Any], region: str | None,
+             headroom: float = DEFAULT_HEADROOM) -> dict[str, Any]:
     """USD estimates from a CapacityMeter.to_dict() and the measured window's length."""
     used, row, note = region_prices(prices, region)
     hours = float(prices.get("hours_per_month", 730))

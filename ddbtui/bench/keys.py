@@ -157,8 +157,8 @@ def parse_keys(text: str, n: int) -> KeyChooser:
         theta = _floats(args, name)[0] if args else DEFAULT_THETA
         return Zipfian(n, theta) if name == "zipfian" else Latest(n, theta)
     if name == "hotspot" and len(args) <= 2:
-        vals = _floats(args, name)
-        return Hotspot(n, *vals)
+        vals = _floats(args, name) + [0.2, 0.8][len(args):]
+        return Hotspot(n, vals[0], vals[1])
     raise ValueError(f"--keys: {text!r}: use uniform, zipfian[:THETA], hotspot[:HOT_FRACTION[:HOT_OP_FRACTION]] "
                      f"or latest[:THETA]")
 

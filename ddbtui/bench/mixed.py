@@ -46,7 +46,7 @@ class LoadSpec:
     keys: str = "uniform"
     records: int = 0                   # preloaded before the measured window
     item_sizes: str | None = None
-    schedule: dict | None = None       # Schedule.to_dict() (open loop)
+    schedule: dict[str, Any] | None = None       # Schedule.to_dict() (open loop)
     max_in_flight: int = 256
     ops: int | None = None             # closed loop: operations in all
     duration: float | None = None      # closed loop: or for this long
@@ -57,11 +57,11 @@ class LoadSpec:
     price_region: str | None = None    # default: the target's region
     headroom: float = 0.3              # provisioned estimate: peak second x (1 + headroom)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LoadSpec":
+    def from_dict(cls, d: dict[str, Any]) -> "LoadSpec":
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
     @property
@@ -171,7 +171,7 @@ def _code(e: BaseException) -> str:
     return getattr(e, "code", None) or error_code(e) or type(e).__name__
 
 
-async def execute_async(call: Callable[[str, dict], Awaitable[dict]], op: Op) -> tuple[float, float]:
+async def execute_async(call: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]], op: Op) -> tuple[float, float]:
     """Run an operation's requests (resending batch leftovers); (RCU, WCU) it consumed."""
     rcu = wcu = 0.0
     reqs = list(op.requests)
@@ -200,7 +200,7 @@ async def execute_async(call: Callable[[str, dict], Awaitable[dict]], op: Op) ->
     return rcu, wcu
 
 
-def execute_sync(call: Callable[[str, dict], dict], op: Op) -> tuple[float, float]:
+def execute_sync(call: Callable[[str, dict[str, Any]], dict[str, Any]], op: Op) -> tuple[float, float]:
     rcu = wcu = 0.0
     reqs = list(op.requests)
     i = 0
@@ -248,7 +248,7 @@ class Meter:
 
 
 # ------------------------------------------------------------------ async driver
-async def drive_async(call: Callable[[str, dict], Awaitable[dict]], plan: Plan, spec: LoadSpec,
+async def drive_async(call: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]], plan: Plan, spec: LoadSpec,
                       meter: Meter, stop: threading.Event, *, schedule: Schedule | None = None,
                       max_in_flight: int | None = None, concurrency: int = 1, ops: int | None = None,
                       rng: random.Random | None = None, begin: Callable[[], float] | None = None) -> PaceStats | None:
@@ -327,7 +327,7 @@ async def drive_async(call: Callable[[str, dict], Awaitable[dict]], plan: Plan, 
 
 
 # ----------------------------------------------------------------- thread driver
-def drive_threads(call: Callable[[str, dict], dict], plan: Plan, spec: LoadSpec, meter: Meter,
+def drive_threads(call: Callable[[str, dict[str, Any]], dict[str, Any]], plan: Plan, spec: LoadSpec, meter: Meter,
                   stop: threading.Event, *, slots: int, schedule: Schedule | None = None,
                   rng: random.Random | None = None, begin: Callable[[], float] | None = None) -> PaceStats | None:
     rng = rng or random.Random(spec.seed)
@@ -470,7 +470,7 @@ def run_mixed(ctx: Any, name: str) -> None:
 
     def begin() -> float:
         ctx.begin()
-        return ctx.t_begin
+        return float(ctx.t_begin)
 
     pace: PaceStats | None
     if name in ("aiohttp", "aioboto3"):
@@ -485,8 +485,9 @@ def run_mixed(ctx: Any, name: str) -> None:
         instrument(client, ctx.recorder)
         client.describe_table(TableName=ctx.table)
 
-        def call(api: str, body: dict) -> dict:
-            return getattr(client, snake(api))(**body)
+        def call(api: str, body: dict[str, Any]) -> dict[str, Any]:
+            resp: dict[str, Any] = getattr(client, snake(api))(**body)
+            return resp
 
         pace = drive_threads(call, plan, spec, meter, ctx.stop, slots=slots, schedule=sched, begin=begin)
         ctx.used_concurrency = slots
@@ -503,12 +504,13 @@ async def _async_main(ctx: Any, name: str, plan: Plan, spec: LoadSpec, meter: Me
             await client.describe_table(ctx.table)
             rc = ctx.recorder
 
-            async def call(api: str, body: dict) -> dict:
+            async def call(api: str, body: dict[str, Any]) -> dict[str, Any]:
                 from ddbtui.dynamo.raw import CallInfo
 
                 info = CallInfo()
                 try:
-                    return await client.request(api, body, info)
+                    resp: dict[str, Any] = await client.request(api, body, info)
+                    return resp
                 finally:
                     if info.retries or info.throttles or info.server_errors or info.conn_errors:
                         rc.add(retries=info.retries, retried=1 if info.retries else 0, throttled=info.throttles,
@@ -523,7 +525,7 @@ async def _async_main(ctx: Any, name: str, plan: Plan, spec: LoadSpec, meter: Me
         instrument(client, ctx.recorder)
         await client.describe_table(TableName=ctx.table)
 
-        async def acall(api: str, body: dict) -> dict:
+        async def acall(api: str, body: dict[str, Any]) -> dict[str, Any]:
             return await getattr(client, snake(api))(**body)  # type: ignore[no-any-return]
 
         return await drive_async(acall, plan, spec, meter, ctx.stop, schedule=sched,
@@ -535,7 +537,7 @@ class MixedRun:
     """One mixed/open-loop strategy run, as the runner sees it: load phase, the strategy
     function, live figures for snapshots, and the run record's extra parts."""
 
-    def __init__(self, load: dict, workload: Any, admin_conn: Any, table: str):
+    def __init__(self, load: dict[str, Any], workload: Any, admin_conn: Any, table: str):
         self.spec = LoadSpec.from_dict(load)
         self.workload, self.admin_conn, self.table = workload, admin_conn, table
         self.stats = OpStats()
@@ -550,7 +552,7 @@ class MixedRun:
         ctx.load, ctx.workload, ctx.opstats = self.spec, self.workload, self.stats
         return lambda c: run_mixed(c, name)
 
-    def live(self) -> dict:
+    def live(self) -> dict[str, Any]:
         d = self.stats.take_snapshot()
         if self.sched is not None and self.stats.t0 is not None:
             # the target of the interval the achieved figure covers (the previous one)
@@ -558,7 +560,7 @@ class MixedRun:
             d["target_per_s"] = self.sched.rate_at(max(0.0, now - 1.5 * self.stats.interval))
         return d
 
-    def record(self, ctx: Any, wall: float | None, cpu: float | None) -> dict:
+    def record(self, ctx: Any, wall: float | None, cpu: float | None) -> dict[str, Any]:
         from ddbtui.bench.cost import estimate, load_prices
 
         finish_pace(ctx, self.spec, ctx.pace, wall or 0.0, cpu)
@@ -606,7 +608,7 @@ def _run_processes(ctx: Any, spec: LoadSpec) -> None:
                                ctx.raw_attempts(), q, go, stop_ev), daemon=True) for i in range(p)]
     rec, stats = ctx.recorder, ctx.opstats
     in_flight_of: dict[int, int] = {}
-    paces: list[dict] = []
+    paces: list[dict[str, Any]] = []
     try:
         for pr in procs:
             pr.start()
@@ -674,7 +676,7 @@ def _run_processes(ctx: Any, spec: LoadSpec) -> None:
             reap_children(timeout=0.5)
 
 
-def _child(idx: int, workers: int, conn_dict: dict, table: str, spec_d: dict, wl: dict, cap: int,
+def _child(idx: int, workers: int, conn_dict: dict[str, Any], table: str, spec_d: dict[str, Any], wl: dict[str, Any], cap: int,
            ops: int, attempts: int, q: Any, go: Any, stop_ev: Any) -> None:
     from ddbtui.bench.proc import child_setup
     from ddbtui.bench.strategies.base import cpu_seconds, raw_client
@@ -709,8 +711,9 @@ def _child(idx: int, workers: int, conn_dict: dict, table: str, spec_d: dict, wl
                 await asyncio.sleep(0.001)
             cpu0 = cpu_seconds()
 
-            async def call(api: str, body: dict) -> dict:
-                return await client.request(api, body)
+            async def call(api: str, body: dict[str, Any]) -> dict[str, Any]:
+                resp: dict[str, Any] = await client.request(api, body)
+                return resp
 
             async def reporter() -> None:
                 while True:

@@ -3,11 +3,13 @@ consumed capacity and cost. Plain strings (the CLI prints them; the TUI shows th
 
 from __future__ import annotations
 
+from typing import Any
+
 from ddbtui.bench.cost import format_usd
 from ddbtui.bench.stats import fmt_ms
 
 
-def _lat(d: dict | None) -> str:
+def _lat(d: dict[str, Any] | None) -> str:
     d = d or {}
     return f"p50 {fmt_ms(d.get('p50'))}  p99 {fmt_ms(d.get('p99'))}  max {fmt_ms(d.get('max'))} ms"
 
@@ -15,9 +17,9 @@ def _lat(d: dict | None) -> str:
 OP_COLUMNS = ("strategy", "operation", "ok", "failed", "resp p50", "resp p99", "svc p99", "RCU", "WCU")
 
 
-def op_rows(doc: dict) -> list[tuple[str, ...]]:
+def op_rows(doc: dict[str, Any]) -> list[tuple[str, ...]]:
     """One row per (run, operation) of the mixed runs: OP_COLUMNS as text."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in doc.get("runs", []):
         for name, o in (r.get("operations") or {}).items():
             cap = o.get("capacity") or {}
@@ -28,7 +30,7 @@ def op_rows(doc: dict) -> list[tuple[str, ...]]:
     return out
 
 
-def run_lines(run: dict, with_ops: bool = True) -> list[str]:
+def run_lines(run: dict[str, Any], with_ops: bool = True) -> list[str]:
     """The report block of one mixed/open-loop run (empty for a plain write run)."""
     if not run.get("mode"):
         return []
@@ -68,7 +70,7 @@ def run_lines(run: dict, with_ops: bool = True) -> list[str]:
     return out
 
 
-def lines(doc: dict, with_ops: bool = True) -> list[str]:
+def lines(doc: dict[str, Any], with_ops: bool = True) -> list[str]:
     out: list[str] = []
     for r in doc.get("runs", []):
         block = run_lines(r, with_ops)

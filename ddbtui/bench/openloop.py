@@ -23,7 +23,7 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 ARRIVALS = ("constant", "poisson")
 LATE_AFTER_S = 0.001  # a send more than 1 ms after its intended start counts as late
@@ -157,12 +157,12 @@ class Schedule:
         n = max(1, math.ceil(self.duration / interval - 1e-9))
         return [self.rate_at((k + 0.5) * interval) for k in range(n)]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"steps": [[s.rate, s.seconds] for s in self.steps], "arrivals": self.arrivals,
                 "seed": self.seed, "phase": self.phase}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Schedule":
+    def from_dict(cls, d: dict[str, Any]) -> "Schedule":
         return cls(tuple(Step(float(r), float(s)) for r, s in d["steps"]), d.get("arrivals", "constant"),
                    int(d.get("seed", 42)), float(d.get("phase", 0.0)))
 
@@ -194,7 +194,7 @@ class PaceStats:
     max_in_flight_seen: int = 0
     lateness_us: list[int] = field(default_factory=list)  # sample for the timing-error figure
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"scheduled": self.scheduled, "sent": self.sent, "late": self.late,
                 "late_at_cap": self.late_at_cap, "skipped": self.skipped,
                 "max_in_flight_seen": self.max_in_flight_seen}
@@ -278,7 +278,7 @@ class Diagnosis:
     resource: str   # "none" | "client CPU" | "in-flight cap" | "engine"
     sentence: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"limited": self.limited, "resource": self.resource, "sentence": self.sentence}
 
 

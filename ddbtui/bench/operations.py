@@ -129,28 +129,27 @@ class ItemSource:
         self.seed = seed
         self.key_name: str = workload.key_name
 
-    def item(self, i: int) -> dict:
-        it: dict = workload_item(self.workload, i)
+    def item(self, i: int) -> dict[str, Any]:
+        it: dict[str, Any] = workload_item(self.workload, i)
         if self.sizes is not None:
             it = resize(it, self.sizes.sample(random.Random(self.seed * 7_919 + i)))
         return it
 
-    def key(self, i: int) -> dict:
+    def key(self, i: int) -> dict[str, Any]:
         key = getattr(self.workload, "key", None)  # the workload's key(i): no item built
         if key is not None:
             return key(i)  # type: ignore[no-any-return]
         return {self.key_name: workload_item(self.workload, i)[self.key_name]}
 
 
-def workload_item(workload: Any, i: int) -> dict:
+def workload_item(workload: Any, i: int) -> dict[str, Any]:
     """Item number i of the workload, in DynamoDB JSON (the workload's own generator)."""
     one = getattr(workload, "ddb_item", None)
-    if one is not None:
-        return one(i)
-    return workload.ddb_items(1, i)[0]
+    item: dict[str, Any] = one(i) if one is not None else workload.ddb_items(1, i)[0]
+    return item
 
 
-def resize(item: dict, target: int) -> dict:
+def resize(item: dict[str, Any], target: int) -> dict[str, Any]:
     """The item with a `padding` string making it about `target` bytes (never smaller)."""
     from ddbtui.dynamo.codec import item_size
 
@@ -182,7 +181,7 @@ class InsertCounter:
 @dataclass
 class Request:
     api: str
-    body: dict
+    body: dict[str, Any]
 
 
 @dataclass
@@ -248,7 +247,7 @@ class Plan:
             i += 1
         return list(seen)
 
-    def _req(self, api: str, body: dict) -> Request:
+    def _req(self, api: str, body: dict[str, Any]) -> Request:
         body["ReturnConsumedCapacity"] = self.capacity_mode
         return Request(api, body)
 
@@ -260,7 +259,7 @@ class Plan:
         if name == "put":
             return Op(name, [self._req("PutItem", {"TableName": t, "Item": src.item(self._index(rng))})])
         if name in ("get", "get-strong"):
-            body: dict = {"TableName": t, "Key": src.key(self._index(rng))}
+            body: dict[str, Any] = {"TableName": t, "Key": src.key(self._index(rng))}
             if name == "get-strong":
                 body["ConsistentRead"] = True
             return Op(name, [self._req("GetItem", body)])
@@ -297,13 +296,13 @@ class Plan:
             return Op(name, [get], follow_up=lambda: self._req("UpdateItem", self._update_body(i)))
         raise ValueError(f"unknown operation {name}")  # pragma: no cover - parse_mix checks
 
-    def _update_body(self, i: int) -> dict:
+    def _update_body(self, i: int) -> dict[str, Any]:
         return {"TableName": self.table, "Key": self.source.key(i), "UpdateExpression": "ADD #c :one",
                 "ExpressionAttributeNames": {"#c": COUNTER_ATTR}, "ExpressionAttributeValues": {":one": {"N": "1"}}}
 
 
 # ----------------------------------------------------------------- capacity
-def consumed(api: str, resp: dict) -> tuple[float, float]:
+def consumed(api: str, resp: dict[str, Any]) -> tuple[float, float]:
     """(read units, write units) a response reports in ConsumedCapacity (0, 0 when absent).
 
     TOTAL answers carry CapacityUnits (and, from AWS, Read/WriteCapacityUnits); the split
@@ -327,7 +326,7 @@ def consumed(api: str, resp: dict) -> tuple[float, float]:
     return r, w
 
 
-def unprocessed(api: str, body: dict, resp: dict) -> dict | None:
+def unprocessed(api: str, body: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any] | None:
     """The body to resend for a batch answer's UnprocessedItems / UnprocessedKeys, or None."""
     if api == "BatchWriteItem":
         left = resp.get("UnprocessedItems") or {}
@@ -350,9 +349,9 @@ def snake(api: str) -> str:
     return "".join(out)
 
 
-def load_batches(source: ItemSource, records: int, start: int = 0) -> list[list[dict]]:
+def load_batches(source: ItemSource, records: int, start: int = 0) -> list[list[dict[str, Any]]]:
     """The load phase's items, BATCH_WRITE_ITEMS per BatchWriteItem."""
-    out: list[list[dict]] = []
+    out: list[list[dict[str, Any]]] = []
     for s in range(start, records, BATCH_WRITE_ITEMS):
         out.append([source.item(i) for i in range(s, min(records, s + BATCH_WRITE_ITEMS))])
     return out

@@ -89,7 +89,7 @@ class OpStats:
         self.capacity.add(name, rcu, wcu, done)
 
     # ---------------------------------------------------------------- reading
-    def take_snapshot(self) -> dict:
+    def take_snapshot(self) -> dict[str, Any]:
         """Live figures since the previous call: response/service p50/p99, per-op p99, RCU/WCU/s."""
         with self._lock:
             r, self._snap_response = self._snap_response, new_histogram()
@@ -107,7 +107,7 @@ class OpStats:
         with self._lock:
             return _ms(self._first_service, 50)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The run record's `operations`, `response_ms`, `service_ms`, `capacity` parts."""
         with self._lock:
             ops = {}
@@ -116,7 +116,7 @@ class OpStats:
                           "response_ms": histogram_summary(o.response), "service_ms": histogram_summary(o.service),
                           "response_histogram": encode_histogram(o.response),
                           "service_histogram": encode_histogram(o.service)}
-            out = {"operations": ops,
+            out: dict[str, Any] = {"operations": ops,
                    "response_ms": histogram_summary(self.response), "service_ms": histogram_summary(self.service),
                    "response_histogram": encode_histogram(self.response),
                    "service_histogram": encode_histogram(self.service),
@@ -129,7 +129,7 @@ class OpStats:
         return out
 
     # ------------------------------------------------------ across processes
-    def export(self) -> dict:
+    def export(self) -> dict[str, Any]:
         with self._lock:
             ops = {}
             for k, o in self.ops.items():
@@ -145,7 +145,7 @@ class OpStats:
         d["capacity"] = self.capacity.export()
         return d
 
-    def absorb(self, d: dict, in_flight_of: dict[int, int] | None = None, worker: int = 0) -> None:
+    def absorb(self, d: dict[str, Any], in_flight_of: dict[int, int] | None = None, worker: int = 0) -> None:
         with self._lock:
             for k, v in (d.get("ops") or {}).items():
                 o = self._op(k)
@@ -176,4 +176,4 @@ class OpStats:
 def _ms(h: Any, p: float) -> float | None:
     if h.get_total_count() == 0:
         return None
-    return h.get_value_at_percentile(p) / 1000.0
+    return float(h.get_value_at_percentile(p)) / 1000.0
