@@ -17,7 +17,10 @@ from ddbtui import __version__
 EPILOG = """\
 Target: with no --endpoint-url, --profile, --aws or AWS_ENDPOINT_URL(_DYNAMODB), ddbtui starts
 a local engine on 127.0.0.1 (DynamoDB Local if Java 17+ is present, else moto) and stops it on
-exit. --aws uses the standard AWS credential chain (AWS_PROFILE, SSO, env, instance roles).
+exit. A profile's endpoint_url / services section is honoured (botocore's rules). --aws uses the
+standard AWS credential chain (AWS_PROFILE, SSO, env, instance roles).
+Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or AWS_PROFILE sign for any
+endpoint (local ones too); with none of them a local endpoint gets a dummy key.
 """
 
 
@@ -26,7 +29,8 @@ def add_connection_arguments(p: argparse.ArgumentParser, *, sub: bool = False) -
     `ddbtui --endpoint-url X bench` and `ddbtui bench --endpoint-url X` both work."""
     d = {"default": argparse.SUPPRESS} if sub else {}
     g = p.add_argument_group("target")
-    g.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. http://127.0.0.1:8000", **d)
+    g.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. http://127.0.0.1:8000 (signed with "
+                                          "AWS_ACCESS_KEY_ID or --profile keys when given, else a dummy key)", **d)
     g.add_argument("--region", help="AWS region (default: AWS_REGION, the profile's, or us-east-1)", **d)
     g.add_argument("--profile", help="AWS profile from ~/.aws/config (implies real AWS unless --endpoint-url)", **d)
     g.add_argument("--aws", action="store_true", help="use real AWS with the standard credential chain", **d)

@@ -290,6 +290,7 @@ TERMINATE_GRACE = 1.2
 
 def _run_and_report(session, args, console) -> int:
     from ddbtui.bench import report, results
+    from ddbtui.bench.live import LiveModel
     from ddbtui.bench.proc import Terminated
 
     settings = session.settings
@@ -300,15 +301,22 @@ def _run_and_report(session, args, console) -> int:
         total = LoadSpec.from_dict(settings.load).expected_ops() or settings.items
     progress = (report.RichProgress(console, settings.strategies, total, settings.repeat)
                 if console else report.PlainProgress())
+    model = LiveModel(settings.strategies, total, settings.repeat)
+
+    def pull() -> None:
+        model.feed(session.poll())
+        model.add_runs(session.runs)
+        progress.update(model)
+
     interrupted = False
     terminated: Terminated | None = None
     with progress:
         while True:
             try:
                 while not session.done:
-                    progress.update(session.poll())
+                    pull()
                     time.sleep(0.1)
-                progress.update(session.poll())
+                pull()
                 break
             except KeyboardInterrupt:
                 if interrupted:  # second Ctrl+C: stop now

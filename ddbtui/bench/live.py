@@ -1,10 +1,14 @@
 """What a live view of a benchmark needs, folded from `RunHandle` snapshots (no textual).
 
 `LiveModel(strategies, items, repeats)`; call `feed(handle.poll())` from a timer (pull, never
-a message per request) and `add_runs(handle.runs)`; read per-strategy `StrategyLive`:
-progress over all repeats, items/s, ETA, counters, the latency / throughput series over the
-engine's clock, and a latency histogram merged from every `hist_delta` (an HdrHistogram per
-strategy, plus coarse log-spaced bins for a chart).
+a message per request) and `add_runs(handle.runs)` (True when a run was new); read
+per-strategy `StrategyLive`: progress over all repeats, items/s, ETA, counters, the latency /
+throughput series over the engine's clock, and a latency histogram merged from every
+`hist_delta` (an HdrHistogram per strategy, plus coarse log-spaced bins for a chart).
+
+Ready-to-draw series (chart widgets only draw them; the console progress reads the same
+model): `latency_series(points)`, `throughput_series(points)`, `histogram_series()` --
+per strategy, thinned to about `points` buckets over one shared time window.
 
 `CpuMeter(pid)`: CPU of this process and of the engine process (with its children), as a
 percentage of one core, sampled with psutil at most once a second.
@@ -16,6 +20,9 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator, TypedDict
+
+from ddbtui.bench.events import Phase, RunRecord, RunState, Snapshot, SnapKind
 
 # log-spaced latency bins for the histogram chart: 0.1 ms .. ~100 s, 8 per decade
 BIN_PER_DECADE = 8
@@ -40,8 +47,8 @@ class StrategyLive:
     index: int
     items: int  # per run
     repeats: int
-    state: str = "waiting"  # waiting | running | finished | cancelled | failed
-    phase: str = ""
+    state: RunState = RunState.WAITING
+    phase: Phase | str = ""
     repeat: int = 0
     done: int = 0  # items finished in the current run
     ok: int = 0  # counters of the current run
@@ -52,9 +59,10 @@ class StrategyLive:
     items_per_s: float = 0.0
     p50_ms: float | None = None
     p99_ms: float | None = None
+    run_total: int = 0  # items (or operations) the current run will do
     message: str = ""
     # finished runs (records from the engine)
-    runs: list[dict] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
     # series over the engine clock (seconds)
     t: list[float] = field(default_factory=list)
     p50: list[float] = field(default_factory=list)
@@ -73,7 +81,7 @@ class StrategyLive:
 
     @property
     def completed(self) -> int:
-        if self.state == "finished":
+        if self.state == RunState.FINISHED:
             return self.total
         finished = len(self.runs)
         current = self.done if self.repeat > finished else 0
@@ -82,7 +90,7 @@ class StrategyLive:
 
     @property
     def eta_s(self) -> float | None:
-        if self.state != "running" or self.items_per_s <= 0:
+        if self.state != RunState.RUNNING or self.items_per_s <= 0:
             return None
         return max(0.0, (self.total - self.completed) / self.items_per_s)
 
@@ -156,17 +164,27 @@ class LiveModel:
         self.items = items
         self.repeats = repeats
         self.current: str | None = None
-        self.phase = "starting"
+        self.phase: Phase | str = Phase.STARTING
         self.message = ""
         self.t = 0.0
         self.snapshots = 0
         self.version = 0  # bumps when anything a chart shows changed
+        self.phase_changes: list[PhaseChange] = []  # every phase begun, in order
         self._runs_seen = 0
 
-    def __iter__(self):
+    @property
+    def runs_seen(self) -> int:
+        """How many finished run records have been taken (add_runs)."""
+        return self._runs_seen
+
+    def __iter__(self) -> Iterator[StrategyLive]:
         return (self.by[n] for n in self.order)
 
-    def feed(self, snaps) -> bool:
+    @property
+    def current_strategy(self) -> StrategyLive | None:
+        return self.by.get(self.current) if self.current else None
+
+    def feed(self, snaps: Iterable[Snapshot]) -> bool:
         changed = False
         for s in snaps:
             self.snapshots += 1
@@ -178,51 +196,55 @@ class LiveModel:
             if st is None:
                 continue
             changed = True
-            if s.kind in ("phase", "progress"):
+            if s.kind in (SnapKind.PHASE, SnapKind.PROGRESS):
                 self.current = s.strategy
-                st.state = "running"
+                st.state = RunState.RUNNING
                 st.phase = s.phase
                 if s.repeat != st.repeat:
                     st.repeat = s.repeat
                     st.done = st.ok = st.failed = st.retried = st.retries = st.throttled = 0
                     st.items_per_s = 0.0
-                if s.kind == "progress":
+                if s.kind == SnapKind.PHASE:
+                    self.phase_changes.append(PhaseChange(s.strategy, s.repeat, s.repeats, s.phase,
+                                                          s.message, s.t))
+                if s.kind == SnapKind.PROGRESS:
+                    st.run_total = s.total or st.run_total
                     st.done, st.ok, st.failed = s.done, s.ok, s.failed
                     st.retried, st.retries, st.throttled = s.retried, s.retries, s.throttled
                     st.items_per_s = s.items_per_s
                     st.p50_ms, st.p99_ms = s.p50_ms, s.p99_ms
                     st.merge_delta(s.hist_delta)
-                    if s.phase == "writing" and s.p50_ms is not None:
+                    if s.phase == Phase.WRITING and s.p50_ms is not None:
                         st.t.append(s.t)
                         st.p50.append(s.p50_ms)
                         st.p99.append(s.p99_ms or s.p50_ms)
                         st.ips.append(s.interval_items_per_s)
                         for xs in (st.t, st.p50, st.p99, st.ips):
                             _thin(xs)
-                    if s.phase == "writing" and getattr(s, "response_p50_ms", None) is not None:
+                    if s.phase == Phase.WRITING and getattr(s, "response_p50_ms", None) is not None:
                         _feed_mixed(st, s)
-                    if s.phase == "cancelled":
-                        st.state = "cancelled"
-            elif s.kind == "run":
+                    if s.phase == Phase.CANCELLED:
+                        st.state = RunState.CANCELLED
+            elif s.kind == SnapKind.RUN:
                 st.phase = s.phase
-                if s.phase == "cancelled":
-                    st.state = "cancelled"
+                if s.phase == Phase.CANCELLED:
+                    st.state = RunState.CANCELLED
                 elif s.repeat >= s.repeats:
-                    st.state = "finished"
+                    st.state = RunState.FINISHED
                 if s.message:
                     st.message = s.message
         if changed:
             self.version += 1
         return changed
 
-    def add_runs(self, runs: list[dict]) -> bool:
+    def add_runs(self, runs: list[RunRecord]) -> bool:
         """Finished run records (RunHandle.runs); only new ones are taken. True when any was."""
         for r in runs[self._runs_seen:]:
             st = self.by.get(r["strategy"])
             if st is not None:
                 st.runs.append(r)
                 if r.get("error"):
-                    st.state = "failed"
+                    st.state = RunState.FAILED
                     st.message = r["error"]
         if len(runs) != self._runs_seen:
             self._runs_seen = len(runs)
@@ -232,15 +254,108 @@ class LiveModel:
 
     def finish(self, cancelled: bool) -> None:
         for st in self:
-            if st.state == "running":
-                st.state = "cancelled" if cancelled else "finished"
+            if st.state == RunState.RUNNING:
+                st.state = RunState.CANCELLED if cancelled else RunState.FINISHED
 
-    def counters(self) -> dict:
+    def counters(self) -> dict[str, int]:
         out = {"ok": 0, "failed": 0, "retried": 0, "retries": 0, "throttled": 0}
         for st in self:
             for k, v in st.totals().items():
                 out[k] += v
         return out
+
+    # ------------------------------------------------------------ ready-to-draw series
+    def time_window(self, points: int) -> tuple[float, float] | None:
+        """(start, bucket width) spanning every strategy's samples, about `points` buckets."""
+        t_all = [st.t for st in self if st.t]
+        if not t_all:
+            return None
+        t0 = min(t[0] for t in t_all)
+        t1 = max(t[-1] for t in t_all)
+        return t0, ((t1 - t0) / points if t1 > t0 else 0.0)
+
+    def latency_series(self, points: int = 60) -> dict[str, LatencySeries]:
+        """p50 (mean per bucket) and p99 (max per bucket) per strategy over the engine clock."""
+        window = self.time_window(points)
+        out: dict[str, LatencySeries] = {}
+        if window is None:
+            return out
+        t0, width = window
+        for st in self:
+            if st.t:
+                tt, p99 = bucket_series(st.t, st.p99, t0, width, max)
+                _, p50 = bucket_series(st.t, st.p50, t0, width, mean)
+                out[st.name] = {"i": st.index, "t": tt, "p50": p50, "p99": p99}
+        return out
+
+    def throughput_series(self, points: int = 60) -> dict[str, ThroughputSeries]:
+        """Items/s of each snapshot interval (mean per bucket) per strategy."""
+        window = self.time_window(points)
+        out: dict[str, ThroughputSeries] = {}
+        if window is None:
+            return out
+        t0, width = window
+        for st in self:
+            if st.t:
+                tt, ips = bucket_series(st.t, st.ips, t0, width, mean)
+                out[st.name] = {"i": st.index, "t": tt, "items_per_s": ips}
+        return out
+
+    def histogram_series(self) -> dict[str, HistogramSeries]:
+        """Share of requests (%) per log-spaced latency bin, over the bins any strategy used
+        (one empty bin either side)."""
+        counts: dict[str, tuple[int, list[int]]] = {}
+        lo: int | None = None
+        hi: int | None = None
+        for st in self:
+            n = sum(st.bins)
+            if not n:
+                continue
+            nz = [i for i, c in enumerate(st.bins) if c]
+            lo = nz[0] if lo is None else min(lo, nz[0])
+            hi = nz[-1] if hi is None else max(hi, nz[-1])
+            counts[st.name] = (n, list(st.bins))
+        out: dict[str, HistogramSeries] = {}
+        if lo is None or hi is None:
+            return out
+        lo, hi = max(0, lo - 1), hi + 2
+        ms = [round(bin_center_ms(i), 3) for i in range(lo, hi)]
+        for name, (n, bins) in counts.items():
+            out[name] = {"i": self.by[name].index, "count": n, "ms": list(ms),
+                         "pct": [100.0 * c / n for c in bins[lo:hi]]}
+        return out
+
+
+@dataclass(frozen=True)
+class PhaseChange:
+    """A strategy's run entered `phase` (from a SnapKind.PHASE snapshot)."""
+
+    strategy: str
+    repeat: int
+    repeats: int
+    phase: Phase | str
+    message: str
+    t: float
+
+
+class LatencySeries(TypedDict):
+    i: int  # the strategy's index (its colour)
+    t: list[float]
+    p50: list[float]
+    p99: list[float]
+
+
+class ThroughputSeries(TypedDict):
+    i: int
+    t: list[float]
+    items_per_s: list[float]
+
+
+class HistogramSeries(TypedDict):
+    i: int
+    count: int
+    ms: list[float]  # bin centres
+    pct: list[float]  # % of this strategy's requests per bin
 
 
 def fmt_eta(s: float | None) -> str:

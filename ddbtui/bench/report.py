@@ -1,93 +1,90 @@
 """Console rendering of a benchmark: live progress, then the results table and comparisons.
 
-Rich when stdout is a terminal; plain lines otherwise (or with `plain=True`). Both read
-only `RunHandle` snapshots and the result document, like the TUI does.
+Rich when stdout is a terminal; plain lines otherwise (or with `plain=True`). Both read a
+`LiveModel` fed from the session's snapshots, then the result document, like the TUI does.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
+from ddbtui.bench.events import Phase, RunState
+from ddbtui.bench.live import LiveModel
 from ddbtui.bench.stats import fmt_mean_sd, fmt_ms, fmt_seconds
 
 
 # ------------------------------------------------------------------ live progress
 class PlainProgress:
-    """One line per phase change and per finished run; a progress line every ~2 s."""
+    """One line per phase change and per finished run; a progress line every ~2 s. Reads
+    a `LiveModel` (fed by the caller), like the TUI's live view."""
 
     def __init__(self, out: TextIO | None = None, every: float = 2.0):
         self.out = out or sys.stdout
         self.every = every
         self._last_line = 0.0
-        self._phase: tuple | None = None
+        self._changes = 0
+        self._runs = 0
 
-    def __enter__(self):
+    def __enter__(self) -> "PlainProgress":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         return None
 
-    def update(self, snaps) -> None:
-        for s in snaps:
-            key = (s.strategy, s.repeat, s.phase)
-            if s.kind == "phase" and key != self._phase:
-                self._phase = key
-                label = f"[{s.strategy} {s.repeat}/{s.repeats}] " if s.strategy else ""
-                print(f"{label}{s.message or s.phase}", file=self.out, flush=True)
-            elif s.kind == "progress" and time.monotonic() - self._last_line >= self.every:
-                self._last_line = time.monotonic()
-                print(f"[{s.strategy} {s.repeat}/{s.repeats}] {s.done:,}/{s.total:,} items, "
-                      f"{s.items_per_s:,.0f} items/s, p99 {fmt_ms(s.p99_ms)} ms", file=self.out, flush=True)
-            elif s.kind == "run":
-                self._last_line = 0.0
+    def update(self, model: LiveModel) -> None:
+        for ch in model.phase_changes[self._changes:]:
+            label = f"[{ch.strategy} {ch.repeat}/{ch.repeats}] " if ch.strategy else ""
+            print(f"{label}{ch.message or ch.phase}", file=self.out, flush=True)
+        self._changes = len(model.phase_changes)
+        if model.runs_seen != self._runs:
+            self._runs = model.runs_seen
+            self._last_line = 0.0
+        st = model.current_strategy
+        if (st is not None and st.state == RunState.RUNNING and st.phase == Phase.WRITING and st.done
+                and time.monotonic() - self._last_line >= self.every):
+            self._last_line = time.monotonic()
+            print(f"[{st.name} {st.repeat}/{st.repeats}] {st.done:,}/{st.run_total or st.items:,} items, "
+                  f"{st.items_per_s:,.0f} items/s, p99 {fmt_ms(st.p99_ms)} ms", file=self.out, flush=True)
 
 
 class RichProgress:
-    """A Rich progress bar per strategy (all repeats in one bar)."""
+    """A Rich progress bar per strategy (all repeats in one bar), from a `LiveModel`."""
 
-    def __init__(self, console, strategies: list[str], items: int, repeat: int):
+    def __init__(self, console: Any, strategies: list[str], items: int, repeat: int):
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
+                                   TimeElapsedColumn)  # only on a terminal
 
         self.console = console
         self.progress = Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[rate]:>12}"), TextColumn("{task.fields[phase]}"),
                                  TimeElapsedColumn(), console=console, refresh_per_second=8)
-        self.items = items
         self.tasks = {name: self.progress.add_task(name, total=items * repeat, rate="", phase="waiting",
                                                    start=False)
                       for name in strategies}
-        self._base: dict[str, int] = {name: 0 for name in strategies}
 
-    def __enter__(self):
+    def __enter__(self) -> "RichProgress":
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> Any:
         return self.progress.__exit__(*exc)
 
-    def update(self, snaps) -> None:
-        for s in snaps:
-            tid = self.tasks.get(s.strategy)
-            if tid is None:
+    def update(self, model: LiveModel) -> None:
+        for st in model:
+            tid = self.tasks.get(st.name)
+            if tid is None or st.state == RunState.WAITING:
                 continue
             task = self.progress.tasks[tid]
             if not task.started:
                 self.progress.start_task(tid)
-            base = (s.repeat - 1) * self.items
-            phase = s.phase if s.repeats == 1 else f"{s.phase} {s.repeat}/{s.repeats}"
-            if s.kind == "progress":
-                self.progress.update(tid, completed=base + s.done, rate=f"{s.items_per_s:,.0f} it/s",
-                                     phase=phase)
-            elif s.kind == "phase":
-                self.progress.update(tid, phase=phase)
-            elif s.kind == "run":
-                self.progress.update(tid, completed=base + self.items if s.phase == "finished" else task.completed,
-                                     phase=s.phase if s.repeat == s.repeats else phase)
-                if s.repeat == s.repeats or s.phase == "cancelled":
-                    self.progress.stop_task(tid)
+            phase = str(st.phase) if st.repeats == 1 else f"{st.phase} {st.repeat}/{st.repeats}"
+            rate = f"{st.items_per_s:,.0f} it/s" if st.state == RunState.RUNNING else ""
+            self.progress.update(tid, completed=st.completed, total=st.total, phase=phase,
+                                 **({"rate": rate} if rate else {}))
+            if st.state in (RunState.FINISHED, RunState.CANCELLED, RunState.FAILED) and not task.finished:
+                self.progress.stop_task(tid)
 
 
 # ------------------------------------------------------------------------ results

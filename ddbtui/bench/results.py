@@ -29,13 +29,9 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ddbtui.bench.events import SCHEMA, SCHEMAS  # the contract names the schema versions
 from ddbtui.bench.stats import decode_histogram, encode_histogram, histogram_summary, mean_stdev, ratio_with_error
 
-SCHEMA = "ddbtui-bench/2"
-# /2 (#15) adds settings.load and, on mixed/open-loop runs, mode, load, operations,
-# response_ms/service_ms (+ histograms), sent_per_s, capacity, pace and cost; the summary
-# gains mode, response_ms, service_ms, capacity. /1 documents load unchanged.
-SCHEMAS = ("ddbtui-bench/1", SCHEMA)
 
 
 def new_id() -> str:

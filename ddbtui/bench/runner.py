@@ -20,33 +20,21 @@ verifies with Scan Select=COUNT (or streamed key lookups), deletes the table (un
 reads a Queue: no per-request messages. The engine ignores SIGINT (Ctrl+C is the parent's
 to handle: it calls cancel()) and exits by itself if its parent dies.
 
-`RunHandle`
+`RunHandle` (public API; nothing else of it is for callers)
 - `poll() -> list[Snapshot]`: every snapshot received since the previous poll.
 - `latest: Snapshot | None`: the most recent one.
-- `runs: list[dict]`: finished run records (one per strategy and repeat) so far.
+- `runs: list[RunRecord]`: finished run records (one per strategy and repeat) so far.
 - `cancel()`: ask the engine to stop (workers stop taking items; in-flight requests finish).
-- `join(timeout=None) -> dict | None`: wait for the result; after a cancel the engine gets
-  `CANCEL_GRACE` seconds, then it and its children are killed and the result is built from
-  the runs received ("complete": false).
-- `result: dict | None`, `error: str | None`, `done: bool`, `cancelled: bool`, `pid`.
+- `join(timeout=None, grace=None) -> ResultDocument | None`: wait for the result; after a
+  cancel the engine gets `grace` (CANCEL_GRACE + 0.5) seconds, then it and its children
+  are killed and the result is built from the runs received ("complete": false).
+- `kill()`: stop the engine and its workers now; `reap(timeout)`: wait for the finished
+  engine process to exit (killed if it does not).
+- `done: bool` (drains the queue), `finished: bool` (no I/O: the result is in),
+  `alive: bool` (the engine process runs), `result`, `error`, `cancelled`, `pid`.
 
-`Snapshot` (a frozen dataclass; `.to_dict()`), sent about every 0.25 s while writing and at
-every phase change:
-- `kind`: "phase" | "progress" | "run" (a run finished; the full record is in `runs`) |
-          "done" (all finished)
-- `t`: seconds since the engine started; `strategy`; `index`/`strategies`: position of the
-  strategy and how many; `repeat` (1-based)/`repeats`
-- `phase`: "setup" (table, clients) | "writing" | "verifying" |
-           "cleanup" | "finished" | "cancelled"
-- `done`, `total`: items finished (ok + failed) and to write in this run
-- `ok`, `failed`, `retried`, `retries`, `throttled`: counters of this run so far
-- `elapsed`: seconds of the measured window so far; `items_per_s`: ok / elapsed;
-  `interval_items_per_s`: ok items in the last interval / its length
-- `p50_ms`, `p90_ms`, `p99_ms`, `p99_9_ms`, `max_ms`, `mean_ms`: latency so far (None
-  before the first request)
-- `hist_delta`: base64 HdrHistogram (µs) of the requests recorded since the previous
-  snapshot of this run ("" if none): merge with `stats.decode_histogram`
-- `message`: a sentence for the user (phase detail, error), or ""
+The messages, snapshots and records are typed in `ddbtui.bench.events` (`MessageKind`,
+`SnapKind`, `Phase`, `Snapshot`, `RunRecord`, `ResultDocument`): read its docstring.
 
 `run_benchmark(settings, conn, emit=..., stop=...)` is the same engine in-process (tests).
 """
@@ -60,10 +48,13 @@ import queue as queue_mod
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
+from ddbtui.bench.events import MessageKind, Phase, Snapshot, SnapKind
 from ddbtui.config import Connection
+
+__all__ = ["CANCEL_GRACE", "RunHandle", "Settings", "Snapshot", "run_benchmark", "start_run"]
 
 SNAPSHOT_EVERY = 0.25
 CANCEL_GRACE = 1.0  # seconds the engine gets to stop by itself after cancel()
@@ -123,55 +114,6 @@ class Settings:
         return d
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    kind: str
-    t: float
-    strategy: str
-    index: int
-    strategies: int
-    repeat: int
-    repeats: int
-    phase: str
-    done: int = 0
-    total: int = 0
-    ok: int = 0
-    failed: int = 0
-    retried: int = 0
-    retries: int = 0
-    throttled: int = 0
-    elapsed: float = 0.0
-    items_per_s: float = 0.0
-    interval_items_per_s: float = 0.0
-    p50_ms: float | None = None
-    p90_ms: float | None = None
-    p99_ms: float | None = None
-    p99_9_ms: float | None = None
-    max_ms: float | None = None
-    mean_ms: float | None = None
-    hist_delta: str = ""
-    message: str = ""
-    # mixed / open-loop runs only (None otherwise): see bench/opstats.py
-    target_per_s: float | None = None
-    achieved_per_s: float | None = None
-    response_p50_ms: float | None = None
-    response_p99_ms: float | None = None
-    service_p50_ms: float | None = None
-    service_p99_ms: float | None = None
-    rcu_per_s: float | None = None
-    wcu_per_s: float | None = None
-    in_flight: int | None = None
-    ops: dict | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Snapshot":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
 class TableInUse(Exception):
     """--table names an existing non-empty table this benchmark did not create."""
 
@@ -189,7 +131,7 @@ class _Engine:
         self.ours: set[str] = set()  # tables this engine created
 
     # -------------------------------------------------------------- snapshots
-    def snap(self, kind: str, phase: str, *, strategy: str = "", index: int = 0, repeat: int = 0,
+    def snap(self, kind: SnapKind, phase: Phase, *, strategy: str = "", index: int = 0, repeat: int = 0,
              rec=None, message: str = "", last_interval: float = 0.0, mixed=None) -> None:
         kw: dict = {}
         if rec is not None:
@@ -207,7 +149,7 @@ class _Engine:
         s = Snapshot(kind=kind, t=time.perf_counter() - self.t0, strategy=strategy, index=index,
                      strategies=len(self.s.strategies), repeat=repeat, repeats=self.s.repeat,
                      phase=phase, message=message, **kw)
-        self.emit("snap", s.to_dict())
+        self.emit(MessageKind.SNAP, s.to_dict())
 
     # ----------------------------------------------------------------- tables
     def prepare_table(self, admin, name: str, workload) -> tuple[bool, bool]:
@@ -255,18 +197,18 @@ class _Engine:
                     table = self.s.table or f"ddbtui-bench-{run_id}-{name}-{rep}"
                     run = self.run_one(admin, workload, items, name, si, rep, table)
                     doc["runs"].append(run)
-                    self.emit("run", run)
+                    self.emit(MessageKind.RUN, run)
         except Exception as e:
             from ddbtui.dynamo.errors import explain
 
             msg = str(e) if isinstance(e, (TableInUse, ValueError)) else explain(
                 e, target=self.admin_conn.describe(), region=self.admin_conn.region)
             results.finish(doc, complete=False, error=msg)
-            self.snap("done", "finished", message=msg)
+            self.snap(SnapKind.DONE, Phase.FINISHED, message=msg)
             return doc
         complete = not self.stop.is_set() and all(r["complete"] for r in doc["runs"])
         results.finish(doc, complete=complete)
-        self.snap("done", "finished" if complete else "cancelled")
+        self.snap(SnapKind.DONE, Phase.FINISHED if complete else Phase.CANCELLED)
         return doc
 
     def run_one(self, admin, workload, items, name, si, rep, table) -> dict:
@@ -277,7 +219,7 @@ class _Engine:
         from ddbtui.dynamo.tables import count_items, delete_table
 
         ids = dict(strategy=name, index=si, repeat=rep)
-        self.snap("phase", "setup", message=f"creating table {table}", **ids)
+        self.snap(SnapKind.PHASE, Phase.SETUP, message=f"creating table {table}", **ids)
         created, fresh = self.prepare_table(admin, table, workload)
         mixed = None
         if self.s.load is not None:
@@ -285,7 +227,7 @@ class _Engine:
 
             mixed = MixedRun(self.s.load, workload, self.admin_conn, table)
             if mixed.spec.records:
-                self.snap("phase", "loading", message=f"loading {mixed.spec.records:,} records into {table}", **ids)
+                self.snap(SnapKind.PHASE, Phase.LOADING, message=f"loading {mixed.spec.records:,} records into {table}", **ids)
                 mixed.load(self.stop)
         if self.s.proxy_url:
             _proxy_reset(self.s.proxy_url)
@@ -305,7 +247,7 @@ class _Engine:
                 ok = rec.ok
                 rate = (ok - last_ok) / (now - last_t) if now > last_t else 0.0
                 last_ok, last_t = ok, now
-                self.snap("progress", "writing", rec=rec, last_interval=rate, mixed=mixed, **ids)
+                self.snap(SnapKind.PROGRESS, Phase.WRITING, rec=rec, last_interval=rate, mixed=mixed, **ids)
 
         rep_thread = threading.Thread(target=reporter, name="bench-reporter", daemon=True)
         rep_thread.start()
@@ -329,7 +271,7 @@ class _Engine:
         done_ev.set()
         rep_thread.join()
         cancelled = self.stop.is_set()
-        self.snap("progress", "cancelled" if cancelled else "writing", rec=rec, mixed=mixed, **ids)
+        self.snap(SnapKind.PROGRESS, Phase.CANCELLED if cancelled else Phase.WRITING, rec=rec, mixed=mixed, **ids)
         proxy_stats = _proxy_stats(self.s.proxy_url) if self.s.proxy_url else None
 
         wall = (t_end - ctx.t_begin) if ctx.t_begin else None
@@ -341,14 +283,14 @@ class _Engine:
         if mixed is not None and not cancelled and not mixed.spec.inserts_only():
             verification = "not applicable (the mix reads, updates or deletes existing records)"
         elif mixed is not None and not cancelled:
-            self.snap("phase", "verifying", message=f"counting items in {table}", **ids)
+            self.snap(SnapKind.PHASE, Phase.VERIFYING, message=f"counting items in {table}", **ids)
             try:
                 verified = count_items(admin, table)
                 lost = max(0, mixed.spec.records + c["ok"] - verified)
             except Exception as e:
                 verification = f"failed: {explain(e)}"
         elif not cancelled:
-            self.snap("phase", "verifying", message=f"counting items in {table}", **ids)
+            self.snap(SnapKind.PHASE, Phase.VERIFYING, message=f"counting items in {table}", **ids)
             try:
                 if fresh:
                     verified = count_items(admin, table)
@@ -360,7 +302,7 @@ class _Engine:
             except Exception as e:
                 verification = f"failed: {explain(e)}"
         if created and not self.s.keep_table:
-            self.snap("phase", "cleanup", message=f"deleting table {table}", **ids)
+            self.snap(SnapKind.PHASE, Phase.CLEANUP, message=f"deleting table {table}", **ids)
             try:
                 delete_table(admin, table, wait=bool(self.s.table) and not cancelled)
                 self.ours.discard(table)
@@ -385,7 +327,7 @@ class _Engine:
         }
         if mixed is not None:
             run.update(mixed.record(ctx, wall, cpu))
-        self.snap("run", "cancelled" if cancelled else "finished", rec=None, **ids,
+        self.snap(SnapKind.RUN, Phase.CANCELLED if cancelled else Phase.FINISHED, rec=None, **ids,
                   message=error or "")
         return run
 
@@ -464,9 +406,9 @@ def _engine_main(settings_d: dict, conn_d: dict, admin_d: dict | None, q, cancel
         doc = run_benchmark(Settings(**settings_d), Connection.from_dict(conn_d),
                             emit=lambda kind, payload: q.put((kind, payload)), stop=stop,
                             admin_conn=Connection.from_dict(admin_d) if admin_d else None)
-        q.put(("result", doc))
+        q.put((MessageKind.RESULT, doc))
     except BaseException as e:  # noqa: BLE001 - report, never a silent death
-        q.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
+        q.put((MessageKind.ERROR, f"{type(e).__name__}: {e}", traceback.format_exc()))
     finally:
         stop.set()
         q.close()
@@ -494,6 +436,22 @@ class RunHandle:
         return self._p.pid
 
     @property
+    def finished(self) -> bool:
+        """The result (or the engine's end) has been received; no I/O."""
+        return self._finished
+
+    @property
+    def alive(self) -> bool:
+        """The engine process is running."""
+        return self._p.is_alive()
+
+    def reap(self, timeout: float = 0.5) -> None:
+        """Wait up to `timeout` for the engine process to exit, then kill what is left."""
+        self._p.join(timeout)
+        if self._p.is_alive():
+            self.kill()
+
+    @property
     def done(self) -> bool:
         if not self._finished:
             self._drain()
@@ -514,16 +472,16 @@ class RunHandle:
                 return
             first = False
             kind = msg[0]
-            if kind == "snap":
+            if kind == MessageKind.SNAP:
                 s = Snapshot.from_dict(msg[1])
                 self._pending.append(s)
                 self.latest = s
-            elif kind == "run":
+            elif kind == MessageKind.RUN:
                 self.runs.append(msg[1])
-            elif kind == "result":
+            elif kind == MessageKind.RESULT:
                 self.result = msg[1]
                 self._finalize()
-            elif kind == "error":
+            elif kind == MessageKind.ERROR:
                 self.error = msg[1]
                 self._finalize()
 
@@ -550,7 +508,7 @@ class RunHandle:
             doc = results.new_document(self.settings.to_dict(), results.target_info(self.connection))
             doc["runs"] = list(self.runs)
             results.finish(doc, complete=False, error=self.error or (
-                "cancelled" if self.cancelled else "the benchmark engine process ended unexpectedly"))
+                Phase.CANCELLED if self.cancelled else "the benchmark engine process ended unexpectedly"))
             self.result = doc
         elif self.cancelled and self.result.get("complete"):
             self.result["complete"] = False

@@ -208,11 +208,11 @@ class BenchSession:
         with self._lock:
             self._closed = True
             h = self.handle
-        if h is not None and not h.done:
+        if h is not None and not h.finished:
             h.cancel()
             h.kill()
         elif h is not None:
-            h.join(0.5)
+            h.reap(0.5)
         self._stop_proxy()
 
     def _stop_proxy(self) -> None:

@@ -1,7 +1,7 @@
 """A parent that starts every kind of child ddbtui starts, through ddbtui's own code: a
 local engine (moto, optional), a benchmark session with its fault proxy process, the
-bench engine process and its worker processes; prints READY when the workers write,
-then waits to be killed (tests/integration/test_lifecycle.py).
+bench engine process and its worker processes (started from a short-lived thread, like the
+TUI's workers); prints READY when the workers write, then waits to be killed (tests/integration/test_lifecycle.py).
 
     python -m tests.integration.lifecycle_driver ENDPOINT [--with-engine] [--workers]
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 
 from ddbtui.bench.runner import Settings
@@ -18,6 +19,13 @@ from ddbtui.bench.session import BenchSession
 from ddbtui.config import Connection
 from ddbtui.local.engine import LocalEngine
 from ddbtui.local.proxy import FaultConfig
+
+
+def _start(session: BenchSession, errors: list[BaseException]) -> None:
+    try:
+        session.start()
+    except BaseException as e:  # noqa: BLE001 - handed to the main thread
+        errors.append(e)
 
 
 def main() -> None:
@@ -31,7 +39,14 @@ def main() -> None:
                         retry_mode="none")
     session = BenchSession(settings, conn, FaultConfig(latency_ms=2.0))
     try:
-        session.start()
+        # started from a short-lived thread, as the TUI's thread workers do: children must
+        # neither die when that thread ends (PR_SET_PDEATHSIG's per-thread trap) nor outlive us
+        errors: list[BaseException] = []
+        t = threading.Thread(target=lambda: _start(session, errors))
+        t.start()
+        t.join()
+        if errors:
+            raise errors[0]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if any(s.done > 0 for s in session.poll()):

@@ -172,7 +172,7 @@ def test_form_validation_rules():
     from ddbtui.ui.screens.bench import FormError, parse_form
 
     local = Connection(region="us-east-1").with_endpoint("http://127.0.0.1:8000", engine="dynamodb-local")
-    aws = Connection(region="us-east-1")
+    aws = Connection(endpoint_url="https://dynamodb.us-east-1.amazonaws.com", region="us-east-1")
     ok = {"strategies": ["aiohttp", "sync"], "items": "1,000", "concurrency": "8", "repeat": "2",
           "item_bytes": "0", "table": "", "latency_ms": "", "throttle_rate": "", "workload": "wallets",
           "retry_mode": "adaptive"}

@@ -87,7 +87,7 @@ def parse_fault_fields(values: dict, conn) -> Any:
             given[k.field] = v
     if not given:
         return None
-    if conn is None or not getattr(conn, "endpoint_url", None):
+    if conn is None or not conn.endpoint_url or conn.is_aws:
         raise FormError(next(iter(given)), "the fault proxy needs a local endpoint: it cannot sit in front of real AWS")
     try:
         return FaultConfig(**given)

@@ -20,7 +20,7 @@ from rich.text import Span, Text
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from ddbtui.bench.live import LiveModel, bin_center_ms, bucket_series, mean
+from ddbtui.bench.live import LiveModel
 
 # one colour per strategy (RGB: the same on every terminal)
 PALETTE = [(0, 200, 255), (255, 150, 0), (80, 220, 80), (230, 90, 230), (120, 140, 255),
@@ -269,16 +269,6 @@ class BenchChart(PlotextPlot):
         raise NotImplementedError
 
 
-def _time_window(model: LiveModel, points: int) -> tuple[float, float] | None:
-    """(start, bucket width) spanning every strategy's samples, about `points` buckets."""
-    t_all = [st.t for st in model if st.t]
-    if not t_all:
-        return None
-    t0 = min(t[0] for t in t_all)
-    t1 = max(t[-1] for t in t_all)
-    return t0, ((t1 - t0) / points if t1 > t0 else 0.0)
-
-
 class LatencyChart(BenchChart):
     """p50 (dots) and p99 (line) per strategy over the engine's clock."""
 
@@ -286,17 +276,8 @@ class LatencyChart(BenchChart):
         super().__init__("latency ms over time (p99 line, p50 dots)", **kw)
 
     def feed(self, model: LiveModel, points: int = 60) -> bool:
-        window = _time_window(model, points)
-        if window is None:
-            return False
-        t0, width = window
-        series = {}
-        for st in model:
-            if st.t:
-                tt, p99 = bucket_series(st.t, st.p99, t0, width, max)
-                _, p50 = bucket_series(st.t, st.p50, t0, width, mean)
-                series[st.name] = {"i": st.index, "t": tt, "p50": p50, "p99": p99}
-        return self.set_data(series, key=(model.version, points))
+        series = model.latency_series(points)
+        return bool(series) and self.set_data(series, key=(model.version, points))
 
     def draw(self) -> None:
         self._axes()
@@ -315,16 +296,8 @@ class ThroughputChart(BenchChart):
         super().__init__("throughput items/s over time", **kw)
 
     def feed(self, model: LiveModel, points: int = 60) -> bool:
-        window = _time_window(model, points)
-        if window is None:
-            return False
-        t0, width = window
-        series = {}
-        for st in model:
-            if st.t:
-                tt, ips = bucket_series(st.t, st.ips, t0, width, mean)
-                series[st.name] = {"i": st.index, "t": tt, "items_per_s": ips}
-        return self.set_data(series, key=(model.version, points))
+        series = model.throughput_series(points)
+        return bool(series) and self.set_data(series, key=(model.version, points))
 
     def draw(self) -> None:
         self._axes()
@@ -344,24 +317,8 @@ class HistogramChart(BenchChart):
         self.min_interval = 1.0  # cumulative: it changes slowly
 
     def feed(self, model: LiveModel) -> bool:
-        series = {}
-        lo, hi = None, None
-        for st in model:
-            n = sum(st.bins)
-            if not n:
-                continue
-            nz = [i for i, c in enumerate(st.bins) if c]
-            lo = nz[0] if lo is None else min(lo, nz[0])
-            hi = nz[-1] if hi is None else max(hi, nz[-1])
-            series[st.name] = {"i": st.index, "bins": list(st.bins), "count": n}
-        if not series:
-            return False
-        lo, hi = max(0, lo - 1), hi + 2
-        for s in series.values():
-            s["ms"] = [round(bin_center_ms(i), 3) for i in range(lo, hi)]
-            s["pct"] = [100.0 * c / s["count"] for c in s["bins"][lo:hi]]
-            del s["bins"]
-        return self.set_data(series, key=model.version)
+        series = model.histogram_series()
+        return bool(series) and self.set_data(series, key=model.version)
 
     def draw(self) -> None:
         self._axes()
