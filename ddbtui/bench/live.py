@@ -20,7 +20,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, TypedDict
+from typing import Any, Callable, Iterable, Iterator, TypedDict
 
 from ddbtui.bench.events import Phase, RunRecord, RunState, Snapshot, SnapKind
 
@@ -301,6 +301,28 @@ class LiveModel:
                 out[st.name] = {"i": st.index, "t": tt, "items_per_s": ips}
         return out
 
+    def mixed_series(self, keys: list[str], points: int = 60,
+                     agg: dict[str, Callable[[list[float]], float]] | None = None,
+                     ) -> dict[str, dict[str, Any]]:
+        """Mixed / open-loop runs: per strategy {"i": index, key: (t, values)} for each
+        series key of `StrategyLive.mixed` (mean per bucket unless `agg` names another;
+        NaN = no figure yet, dropped)."""
+        window = _mixed_window(self, points)
+        out: dict[str, dict[str, Any]] = {}
+        if window is None:
+            return out
+        t0, width = window
+        for st in self:
+            if not st.mixed["t"]:
+                continue
+            d: dict[str, Any] = {"i": st.index}
+            for key in keys:
+                pairs = [(t, y) for t, y in zip(st.mixed["t"], st.mixed[key]) if y == y]
+                d[key] = (bucket_series([p[0] for p in pairs], [p[1] for p in pairs], t0, width,
+                                        (agg or {}).get(key, mean)) if pairs else ([], []))
+            out[st.name] = d
+        return out
+
     def histogram_series(self) -> dict[str, HistogramSeries]:
         """Share of requests (%) per log-spaced latency bin, over the bins any strategy used
         (one empty bin either side)."""
@@ -336,6 +358,14 @@ class PhaseChange:
     phase: Phase | str
     message: str
     t: float
+
+
+def _mixed_window(model: "LiveModel", points: int) -> tuple[float, float] | None:
+    ts = [st.mixed["t"] for st in model if st.mixed["t"]]
+    if not ts:
+        return None
+    t0, t1 = min(t[0] for t in ts), max(t[-1] for t in ts)
+    return t0, ((t1 - t0) / points if t1 > t0 else 0.0)
 
 
 class LatencySeries(TypedDict):

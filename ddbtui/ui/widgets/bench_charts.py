@@ -357,39 +357,13 @@ class CompareChart(BenchChart):
 
 
 # ----------------------------------------------------- mixed / open-loop runs (#15)
-def _mixed_window(model: LiveModel, points: int) -> tuple[float, float] | None:
-    ts = [st.mixed["t"] for st in model if st.mixed["t"]]
-    if not ts:
-        return None
-    t0, t1 = min(t[0] for t in ts), max(t[-1] for t in ts)
-    return t0, ((t1 - t0) / points if t1 > t0 else 0.0)
-
-
-def _mixed_series(st, key: str, t0: float, width: float, agg=mean) -> tuple[list[float], list[float]]:
-    pairs = [(t, y) for t, y in zip(st.mixed["t"], st.mixed[key]) if y == y]  # drop NaN (no figure yet)
-    if not pairs:
-        return [], []
-    return bucket_series([p[0] for p in pairs], [p[1] for p in pairs], t0, width, agg)
-
-
 class _MixedChart(BenchChart):
     KEYS: tuple[tuple[str, str, str], ...] = ()  # (series key, label, marker)
     AGG = {"rp99": max, "sp99": max}
 
     def feed(self, model: LiveModel, points: int = 60) -> bool:
-        window = _mixed_window(model, points)
-        if window is None:
-            return False
-        t0, width = window
-        series = {}
-        for st in model:
-            if not st.mixed["t"]:
-                continue
-            d = {"i": st.index}
-            for key, _, _ in self.KEYS:
-                d[key] = _mixed_series(st, key, t0, width, self.AGG.get(key, mean))
-            series[st.name] = d
-        return self.set_data(series, key=(model.version, points))
+        series = model.mixed_series([k for k, _, _ in self.KEYS], points, self.AGG)
+        return bool(series) and self.set_data(series, key=(model.version, points))
 
     def draw(self) -> None:
         self._axes()
