@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable
 
 from ddbtui.bench.keys import parse_keys, parse_sizes
-from ddbtui.bench.openloop import Pacer, PaceStats, Schedule, diagnose, lateness_p99_ms, schedule_from
+from ddbtui.bench.openloop import (Diagnosis, Pacer, PaceStats, Schedule, diagnose, lateness_p99_ms,
+                                   schedule_from)
 from ddbtui.bench.operations import (OPERATIONS, YCSB, ItemSource, Op, Plan, consumed, load_batches,
                                      needs_records, parse_mix, snake, unprocessed)
 from ddbtui.bench.opstats import OpStats
@@ -447,13 +448,21 @@ def finish_pace(ctx: Any, spec: LoadSpec, pace: PaceStats | None, wall: float, c
     if pace is None or not spec.open:
         return
     sched = spec.sched()
-    target = pace.scheduled / sched.duration if sched.duration else 0.0
-    achieved = pace.sent / sched.duration if sched.duration else 0.0
+    cancelled = ctx.stop.is_set()
+    # a cancelled run is judged on the window it ran, not the whole schedule
+    window = min(wall, sched.duration) if cancelled and wall > 0 else sched.duration
+    due = sum(1 for t in sched.times() if t < window) if cancelled else pace.scheduled
+    target = due / window if window else 0.0
+    achieved = pace.sent / window if window else 0.0
     svc = stats.to_dict()["service_ms"]
-    d = diagnose(target_rate=target, achieved_rate=achieved, stats=pace, max_in_flight=spec.max_in_flight,
-                 service_p50_ms=svc.get("p50"), service_p50_first_ms=stats.first_service_p50_ms(),
-                 client_cpu_share=(cpu / wall) if (cpu is not None and wall > 0) else None,
-                 throttled=ctx.recorder.throttled)
+    if cancelled:
+        d = Diagnosis(False, "cancelled", f"cancelled after {window:.1f} s of {sched.duration:g} s: "
+                                          f"{pace.sent:,} sent; the {pace.skipped:,} arrivals left were not sent")
+    else:
+        d = diagnose(target_rate=target, achieved_rate=achieved, stats=pace, max_in_flight=spec.max_in_flight,
+                     service_p50_ms=svc.get("p50"), service_p50_first_ms=stats.first_service_p50_ms(),
+                     client_cpu_share=(cpu / wall) if (cpu is not None and wall > 0) else None,
+                     throttled=ctx.recorder.throttled)
     stats.pace = {**pace.to_dict(), "target_per_s": target, "achieved_per_s": achieved,
                   "lateness_p99_ms": lateness_p99_ms(pace), "diagnosis": d.to_dict(),
                   "target_series": sched.target_series(stats.interval)}

@@ -275,7 +275,7 @@ def lateness_p99_ms(stats: PaceStats) -> float | None:
 @dataclass(frozen=True)
 class Diagnosis:
     limited: bool
-    resource: str   # "none" | "client CPU" | "in-flight cap" | "engine"
+    resource: str   # "none" | "client CPU" | "in-flight cap" | "engine" | "cancelled"
     sentence: str
 
     def to_dict(self) -> dict[str, Any]:

@@ -118,3 +118,22 @@ def test_ycsb_preset_loads_records_first(dynamodb_local_engine):
     assert run["records_loaded"] == 40 and run["load"]["preset"] == "D"
     assert set(run["operations"]) <= {"get", "insert"} and run["failed"] == 0
     assert sum(o["ok"] for o in run["operations"].values()) == 60
+
+
+def test_cancelled_open_loop_is_judged_on_the_window_it_ran(dynamodb_local_engine):
+    import threading
+
+    stop = threading.Event()
+
+    def emit(kind, payload):
+        if kind == "snap" and payload.get("phase") == "writing" and payload.get("ok", 0) >= 20:
+            stop.set()
+
+    s = Settings(strategies=["aiohttp"], items=100, load=build_spec(mode="open", rate=40, duration=60.0).to_dict())
+    doc = run_benchmark(s.validate(), _conn(dynamodb_local_engine), emit=emit, stop=stop)
+    run = doc["runs"][0]
+    assert doc["complete"] is False and run["complete"] is False
+    pace = run["pace"]
+    assert pace["diagnosis"]["resource"] == "cancelled" and "cancelled after" in pace["diagnosis"]["sentence"]
+    assert pace["skipped"] > 1000 and pace["sent"] == run["ok"] + run["failed"]
+    assert 0.5 * 40 < pace["target_per_s"] <= 41  # the schedule's rate over the window that ran
