@@ -57,7 +57,8 @@ def run_reference(admin, url: str, script: str, items: int, concurrency: int) ->
     table = f"ref-{uuid.uuid4().hex[:8]}"
     create_table(admin, Workload("books").table_spec(table), wait=True)
     try:
-        p = subprocess.run([PY, str(HERE / "reference" / script), "--endpoint", url, "--table", table,
+        name, *extra = script.split()  # "script.py [its own options]"
+        p = subprocess.run([PY, str(HERE / "reference" / name), *extra, "--endpoint", url, "--table", table,
                             "--items", str(items), "--concurrency", str(concurrency)],
                            capture_output=True, text=True, timeout=300, cwd=ROOT)
         if p.returncode != 0:

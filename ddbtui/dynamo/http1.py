@@ -40,10 +40,22 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class _Conn(asyncio.Protocol):
-    __slots__ = ("pool", "transport", "buf", "waiter", "closed", "body_start", "need", "status",
-                 "close_after", "chunked", "deadline", "idle_since")
+    __slots__ = (
+        "body_start",
+        "buf",
+        "chunked",
+        "close_after",
+        "closed",
+        "deadline",
+        "idle_since",
+        "need",
+        "pool",
+        "status",
+        "transport",
+        "waiter",
+    )
 
-    def __init__(self, pool: "Http1Pool"):
+    def __init__(self, pool: Http1Pool):
         self.pool = pool
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
@@ -211,7 +223,7 @@ class Http1Pool:
                 loop.create_connection(lambda: _Conn(self), self.host, self.port, ssl=self.ssl,
                                        server_hostname=self.host if self.ssl else None),
                 self.connect_timeout)
-        except asyncio.TimeoutError as e:
+        except TimeoutError as e:
             raise HttpConnectionError(f"connect to {self.host}:{self.port} timed out") from e
         except OSError as e:
             raise HttpConnectionError(f"cannot connect to {self.host}:{self.port}: {e}") from e

@@ -9,7 +9,12 @@ import uuid
 
 import pytest
 
-from ddbtui.dynamo.raw import CallInfo, RawConnectionError, RawDynamoClient, RawDynamoError
+from ddbtui.dynamo.raw import (
+    CallInfo,
+    RawConnectionError,
+    RawDynamoClient,
+    RawDynamoError,
+)
 from ddbtui.local.proxy import FaultConfig, ProxyThread
 
 TRANSPORTS = ("http1", "aiohttp")

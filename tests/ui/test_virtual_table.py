@@ -22,7 +22,7 @@ def _item(i: int) -> dict:
 def test_store_round_trips_exactly_and_compactly():
     store = ItemStore()
     rng = store.append(encode_item(_item(i)) for i in range(1000))
-    assert rng == range(0, 1000) and len(store) == 1000 and store.live == 1000
+    assert rng == range(1000) and len(store) == 1000 and store.live == 1000
     assert store[7] == _item(7) and store[999] == _item(999)
     store.replace(7, {"pk": "p0000007", "n": Decimal("1.10")})
     assert store[7] == {"pk": "p0000007", "n": Decimal("1.10")}

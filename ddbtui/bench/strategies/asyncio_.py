@@ -11,8 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ddbtui.bench.strategies.base import (StrategyContext, error_parts, raw_client, raw_put,
-                                          raw_workers)
+from ddbtui.bench.strategies.base import (
+    StrategyContext,
+    error_parts,
+    raw_client,
+    raw_put,
+    raw_workers,
+    run_async,
+)
 
 
 def aioboto3_client(ctx: StrategyContext, pool: int | None = None):
@@ -67,7 +73,7 @@ def run_aioboto3(ctx: StrategyContext) -> None:
             if tasks:
                 await asyncio.gather(*tasks)
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def run_aiohttp(ctx: StrategyContext) -> None:
@@ -80,4 +86,4 @@ def run_aiohttp(ctx: StrategyContext) -> None:
             await raw_workers(ctx.items, ctx.concurrency, ctx.stop,
                               lambda item: raw_put(client, table, item, rec))
 
-    asyncio.run(main())
+    run_async(main())

@@ -14,8 +14,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ddbtui.bench.strategies.base import (StrategyContext, error_parts, instrument, raw_client,
-                                          record_raw_failure)
+from ddbtui.bench.strategies.base import (
+    StrategyContext,
+    error_parts,
+    instrument,
+    raw_client,
+    record_raw_failure,
+    run_async,
+)
 
 CHUNK = 25
 
@@ -99,4 +105,4 @@ def run_batch_async(ctx: StrategyContext) -> None:
 
             await asyncio.gather(*(worker() for _ in range(max(ctx.concurrency, 1))))
 
-    asyncio.run(main())
+    run_async(main())

@@ -138,7 +138,13 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
 
     from ddbtui.bench.proc import child_setup
     from ddbtui.bench.recorder import Recorder
-    from ddbtui.bench.strategies.base import cpu_seconds, raw_client, raw_put, raw_workers
+    from ddbtui.bench.strategies.base import (
+        cpu_seconds,
+        raw_client,
+        raw_put,
+        raw_workers,
+        run_async,
+    )
     from ddbtui.config import Connection
 
     stop = threading.Event()
@@ -178,7 +184,7 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
             return cpu_seconds() - cpu0
 
     try:
-        cpu = asyncio.run(main())
+        cpu = run_async(main())
     except Exception as e:  # one sentence back to the parent
         q.put(("delta", idx, rec.export_delta()))
         left = 0 if stop.is_set() else len(items) - rec.done

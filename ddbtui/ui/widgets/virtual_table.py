@@ -18,7 +18,6 @@ click on the cursor row).
 
 from __future__ import annotations
 
-import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +39,14 @@ from textual.strip import Strip
 from ddbtui.dynamo import codec
 
 MISSING = "·"
+_ABSENT = object()
+
+
+def _fit(text: str, width: int) -> str:
+    """text padded or cut to exactly `width` cells (ASCII fast path; wide characters counted)."""
+    if text.isascii() and text.isprintable():
+        return text[:width].ljust(width)
+    return set_cell_size(text.replace("\n", " ").replace("\t", " "), width)
 
 
 # ------------------------------------------------------------------------ store
@@ -170,14 +177,14 @@ class VirtualItemTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
 
     class RowHighlighted(Message):
-        def __init__(self, table: "VirtualItemTable", row: int, item_index: int) -> None:
+        def __init__(self, table: VirtualItemTable, row: int, item_index: int) -> None:
             super().__init__()
             self.table = table
             self.cursor_row = row
             self.item_index = item_index
 
         @property
-        def control(self) -> "VirtualItemTable":
+        def control(self) -> VirtualItemTable:
             return self.table
 
     class RowSelected(RowHighlighted):
@@ -194,6 +201,7 @@ class VirtualItemTable(ScrollView, can_focus=True):
         self._rows = array("I")
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(maxsize=512)
         self._header: Strip | None = None
+        self._style_cache: tuple[Style, Style, Style, Style, Style] | None = None
         self._width = 3  # the " ● " mark column
 
     # ----------------------------------------------------------------- data
@@ -248,7 +256,7 @@ class VirtualItemTable(ScrollView, can_focus=True):
 
     def refresh_item(self, idx: int) -> None:
         """Item idx changed (edited, marked): draw its row again."""
-        for key in [k for k in self._line_cache.keys() if k[0] == idx]:
+        for key in [k for k in self._line_cache.keys() if k[0] == idx]:  # noqa: SIM118 (LRUCache)
             self._line_cache.discard(key)
         self.refresh()
 
@@ -345,27 +353,35 @@ class VirtualItemTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._line_cache.clear()
         self._header = None
+        self._style_cache = None
 
     def _on_focus(self, event: events.Focus) -> None:
         self._line_cache.clear()
+        self._style_cache = None
 
     def _on_blur(self, event: events.Blur) -> None:
         self._line_cache.clear()
+        self._style_cache = None
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._width, len(self._rows) + 1)
 
-    def _cells(self, texts: list[tuple[str, bool]], style: Style, missing: Style) -> Strip:
-        segs: list[Segment] = []
-        for text, dim in texts:
-            segs.append(Segment(text, style + missing if dim else style))
-        return Strip(segs, self._width)
+    def _styles(self) -> tuple[Style, Style, Style, Style, Style]:
+        """(base, header, even row, cursor, missing): looked up once per style change."""
+        st = self._style_cache
+        if st is None:
+            st = self._style_cache = (
+                self.rich_style, self.get_component_rich_style("virtual-table--header"),
+                self.get_component_rich_style("virtual-table--even-row"),
+                self.get_component_rich_style("virtual-table--cursor"),
+                self.get_component_rich_style("virtual-table--missing", partial=True))
+        return st
 
     def _header_strip(self) -> Strip:
         if self._header is None:
-            style = self.rich_style + self.get_component_rich_style("virtual-table--header")
-            parts = ["   "] + [" " + set_cell_size(c.name, c.width) + " " for c in self.columns]
-            self._header = Strip([Segment("".join(parts), style)], self._width)
+            base, header, *_ = self._styles()
+            parts = ["   "] + [" " + _fit(c.name, c.width) + " " for c in self.columns]
+            self._header = Strip([Segment("".join(parts), base + header)], self._width)
         return self._header
 
     def _row_strip(self, row: int) -> Strip:
@@ -376,35 +392,43 @@ class VirtualItemTable(ScrollView, can_focus=True):
         strip = self._line_cache.get(key)
         if strip is not None:
             return strip
-        style = self.rich_style
+        base, _, even, cur, missing = self._styles()
+        style = base
         if row % 2:
-            style = style + self.get_component_rich_style("virtual-table--even-row")
+            style = style + even
         if cursor:
-            style = style + self.get_component_rich_style("virtual-table--cursor")
-        missing = self.get_component_rich_style("virtual-table--missing", partial=True)
+            style = style + cur
         item = self.store[idx] or {}
-        texts: list[tuple[str, bool]] = [(" ● " if mark else "   ", False)]
         cell = self.cell
+        # runs of present cells share one segment; a missing cell gets the dim style
+        segs: list[Segment] = []
+        run = [" ● " if mark else "   "]
         for c in self.columns:
-            if c.name in item:
-                texts.append((" " + set_cell_size(cell(item[c.name]), c.width) + " ", False))
+            v = item.get(c.name, _ABSENT)
+            if v is _ABSENT:
+                segs.append(Segment("".join(run), style))
+                segs.append(Segment(" " + _fit(MISSING, c.width) + " ", style + missing))
+                run = []
             else:
-                texts.append((" " + set_cell_size(MISSING, c.width) + " ", True))
-        strip = self._cells(texts, style, missing)
+                run.append(" " + _fit(cell(v), c.width) + " ")
+        if run:
+            segs.append(Segment("".join(run), style))
+        strip = Strip(segs, self._width)
         self._line_cache[key] = strip
         return strip
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
+        base = self._styles()[0]
         if y == 0:
             strip = self._header_strip()
         else:
             row = scroll_y + y - 1
             if row >= len(self._rows):
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, base)
             strip = self._row_strip(row)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         self.refresh()
