@@ -207,15 +207,17 @@ def resolve_target(*, endpoint_url: str | None = None, region: str | None = None
     scoped = _scoped_config(session, profile)
     region = region or scoped.get("region") or DEFAULT_REGION
     services_section = None
+    endpoint: str
     if endpoint_url:
         endpoint, source = endpoint_url, SOURCE_FLAG
     else:
-        endpoint, source = _configured_endpoint(session, scoped, env)
+        configured, source = _configured_endpoint(session, scoped, env)
         if source == SOURCE_SERVICES:
             services_section = scoped.get("services")
-        if endpoint is None:
+        if configured is None:
             endpoint, source = _aws_endpoint(session, region), SOURCE_AWS
         else:
+            endpoint = configured
             _check_endpoint(endpoint, source if source.startswith("AWS_") else
                             f"the endpoint_url of profile {profile or 'default'}")
     explicit_creds = bool(env.get("AWS_ACCESS_KEY_ID")) or profile is not None
@@ -265,7 +267,8 @@ def _configured_endpoint(session: Any, scoped: dict[str, Any],
         try:
             p = ConfiguredEndpointProvider(full_config=session.full_config, scoped_config=scoped,
                                            client_name="dynamodb", environ=dict(environ))
-            return p.provide()
+            found = p.provide()
+            return str(found) if found else None
         except InvalidConfigError as e:
             raise TargetError(str(e), field="profile") from None
 

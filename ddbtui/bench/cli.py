@@ -15,12 +15,19 @@ import argparse
 import sys
 import time
 
+from typing import TYPE_CHECKING, Any, Callable
+
 from ddbtui.bench.strategies import NAMES, STRATEGIES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ddbtui.bench.runner import Settings
+    from ddbtui.bench.session import BenchSession
+    from ddbtui.config import Connection
 
 EXIT_OK, EXIT_LOST, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _positive(opt: str):
+def _positive(opt: str) -> Callable[[str], int]:
     def parse(s: str) -> int:
         try:
             v = int(s)
@@ -84,8 +91,8 @@ def _workload(s: str) -> str:
     raise argparse.ArgumentTypeError(f"--workload takes books, wallets or a YCSB workload A-F, got {s!r}")
 
 
-def _arg(parse, opt: str):
-    def f(s: str):
+def _arg(parse: Callable[[str, str], Any], opt: str) -> Callable[[str], Any]:
+    def f(s: str) -> Any:
         try:
             return parse(s, opt)
         except ValueError as e:
@@ -135,7 +142,7 @@ def add_load_arguments(p: argparse.ArgumentParser) -> None:
                    help="provisioned estimate: peak second's need x (1 + F) (default 0.3)")
 
 
-def load_from_args(args) -> dict | None:
+def load_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
     """The LoadSpec (as a dict) when any #15 option is given, else None (plain write benchmark)."""
     from ddbtui.bench.mixed import build_spec
     from ddbtui.bench.operations import YCSB
@@ -153,7 +160,7 @@ def load_from_args(args) -> dict | None:
                       price_region=args.price_region, headroom=args.headroom).to_dict()
 
 
-def settings_from_args(args):
+def settings_from_args(args: argparse.Namespace) -> Settings:
     from ddbtui.bench.runner import Settings
     from ddbtui.bench.strategies import parse_strategies
 
@@ -175,7 +182,7 @@ def _err(msg: str) -> None:
     print(f"ddbtui bench: {msg}", file=sys.stderr, flush=True)
 
 
-def check_table(conn, name: str, force: bool) -> str | None:
+def check_table(conn: Connection, name: str, force: bool) -> str | None:
     """A sentence when --table NAME must not be written into, else None."""
     from ddbtui.dynamo import validation
     from ddbtui.dynamo.clients import new_client
@@ -247,7 +254,12 @@ def _run(args: argparse.Namespace) -> int:
         from rich.console import Console
 
         console = Console()
-    say = (lambda m: console.print(m, highlight=False, markup=False)) if console else (lambda m: print(m, flush=True))
+    def say(m: str) -> None:
+        if console is not None:
+            console.print(m, highlight=False, markup=False)
+        else:
+            print(m, flush=True)
+
     try:
         with signals_as_exception():
             if choice.needs_local_engine:
@@ -288,7 +300,7 @@ def _run(args: argparse.Namespace) -> int:
 TERMINATE_GRACE = 1.2
 
 
-def _run_and_report(session, args, console) -> int:
+def _run_and_report(session: BenchSession, args: argparse.Namespace, console: Any) -> int:
     from ddbtui.bench import report, results
     from ddbtui.bench.live import LiveModel
     from ddbtui.bench.proc import Terminated

@@ -31,6 +31,9 @@ N_BINS = 6 * BIN_PER_DECADE
 MAX_POINTS = 2400  # per series (10 min at 4 Hz); older points are thinned
 
 
+MIXED_SERIES = ("t", "target", "achieved", "rp50", "rp99", "sp50", "sp99", "rcu", "wcu")
+
+
 def bin_of_ms(ms: float) -> int:
     if ms <= BIN_LO_MS:
         return 0
@@ -69,10 +72,10 @@ class StrategyLive:
     p99: list[float] = field(default_factory=list)
     ips: list[float] = field(default_factory=list)
     bins: list[int] = field(default_factory=lambda: [0] * N_BINS)
-    hist: object = None  # HdrHistogram (µs), created on first delta
+    hist: Any = None  # HdrHistogram (µs), created on first delta (hdrh is untyped)
     # mixed / open-loop runs (#15): series over the engine clock, and the latest per-op figures
     mixed: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in MIXED_SERIES})
-    ops: dict = field(default_factory=dict)
+    ops: dict[str, Any] = field(default_factory=dict)
     in_flight: int | None = None
 
     @property
@@ -96,7 +99,7 @@ class StrategyLive:
 
     @property
     def result_items_per_s(self) -> float | None:
-        vals = [r["items_per_s"] for r in self.runs if r.get("items_per_s")]
+        vals = [float(v) for r in self.runs if (v := r.get("items_per_s"))]
         return sum(vals) / len(vals) if vals else None
 
     @property
@@ -106,9 +109,10 @@ class StrategyLive:
             return None
         return sum(max(r.get("lost") or 0, r.get("missing") or 0) for r in checked)
 
-    def totals(self) -> dict:
+    def totals(self) -> dict[str, int]:
         """ok/failed/retried/retries/throttled over finished runs plus the current one."""
-        out = {k: sum(r.get(k) or 0 for r in self.runs) for k in ("ok", "failed", "retried", "retries", "throttled")}
+        runs: list[dict[str, Any]] = [dict(r) for r in self.runs]
+        out = {k: sum(int(r.get(k) or 0) for r in runs) for k in ("ok", "failed", "retried", "retries", "throttled")}
         if self.repeat > len(self.runs):
             for k in out:
                 out[k] += getattr(self, k)
@@ -123,7 +127,7 @@ class StrategyLive:
 
         d = HdrHistogram.decode(text.encode("ascii"))
         if self.hist is None:
-            self.hist = new_histogram()
+            self.hist = new_histogram()  # type: ignore[no-untyped-call]  # stats is untyped
         self.hist.add(d)
         counts = d.counts
         # walk only the filled part of the counts array (the rest is zero)
@@ -135,15 +139,12 @@ class StrategyLive:
                 self.bins[bin_of_ms(d.get_value_from_index(i) / 1000.0)] += c
 
 
-def _thin(xs: list) -> None:
+def _thin(xs: list[float]) -> None:
     if len(xs) > MAX_POINTS:
         del xs[::2]
 
 
-MIXED_SERIES = ("t", "target", "achieved", "rp50", "rp99", "sp50", "sp99", "rcu", "wcu")
-
-
-def _feed_mixed(st: StrategyLive, s) -> None:
+def _feed_mixed(st: StrategyLive, s: Snapshot) -> None:
     """Append one snapshot's mixed-run figures (response vs service, rates, capacity)."""
     m = st.mixed
     vals = (s.t, s.target_per_s, s.achieved_per_s, s.response_p50_ms, s.response_p99_ms,
@@ -243,9 +244,10 @@ class LiveModel:
             st = self.by.get(r["strategy"])
             if st is not None:
                 st.runs.append(r)
-                if r.get("error"):
+                err = r.get("error")
+                if err:
                     st.state = RunState.FAILED
-                    st.message = r["error"]
+                    st.message = err
         if len(runs) != self._runs_seen:
             self._runs_seen = len(runs)
             self.version += 1
@@ -410,13 +412,13 @@ class CpuMeter:
         self.me.cpu_percent(None)
         self.every = every
         self._last = 0.0
-        self._engine: dict[int, object] = {}
+        self._engine: dict[int, float] = {}
         self.engine_pid = engine_pid
         self.ui = 0.0
         self.engine = 0.0
         self._times: tuple[float, float] | None = None  # (wall, engine cpu seconds)
 
-    _procs: list | None = None
+    _procs: list[Any] | None = None
     _procs_t = 0.0
 
     def set_engine(self, pid: int | None) -> None:
@@ -468,7 +470,8 @@ class CpuMeter:
         return f"UI CPU {self.ui:.0f}% · engine CPU {eng}"
 
 
-def bucket_series(t: list[float], ys: list[float], t0: float, width: float, agg=max) -> tuple[list[float], list[float]]:
+def bucket_series(t: list[float], ys: list[float], t0: float, width: float,
+                  agg: Callable[[list[float]], float] = max) -> tuple[list[float], list[float]]:
     """Thin a series for a chart: one point per `width` seconds (aggregated with `agg`,
     placed at the bucket's last time). Charts cost per point drawn, not per sample."""
     if width <= 0 or len(t) < 2:

@@ -81,8 +81,10 @@ class RichProgress:
                 self.progress.start_task(tid)
             phase = str(st.phase) if st.repeats == 1 else f"{st.phase} {st.repeat}/{st.repeats}"
             rate = f"{st.items_per_s:,.0f} it/s" if st.state == RunState.RUNNING else ""
-            self.progress.update(tid, completed=st.completed, total=st.total, phase=phase,
-                                 **({"rate": rate} if rate else {}))
+            fields: dict[str, Any] = {"phase": phase}
+            if rate:
+                fields["rate"] = rate
+            self.progress.update(tid, completed=st.completed, total=st.total, **fields)
             if st.state in (RunState.FINISHED, RunState.CANCELLED, RunState.FAILED) and not task.finished:
                 self.progress.stop_task(tid)
 
@@ -92,14 +94,14 @@ COLUMNS = ("strategy", "conc", "items/s", "time (mean ± σ)", "range (min … m
            "p99.9", "max ms", "CPU µs/item", "retries", "throttles", "failed", "verified", "lost")
 
 
-def _range(s: dict) -> str:
+def _range(s: dict[str, Any]) -> str:
     """'1.000 s … 1.400 s' over the repeats; '-' with fewer than two timed repeats."""
     if not s.get("wall_min_s") or (s.get("runs") or 0) < 2 or s["wall_min_s"] == s["wall_max_s"]:
         return "-"
     return f"{fmt_seconds(s['wall_min_s'])} … {fmt_seconds(s['wall_max_s'])}"
 
 
-def rows(doc: dict) -> list[list[str]]:
+def rows(doc: dict[str, Any]) -> list[list[str]]:
     out = []
     runs = doc.get("runs", [])
     for s in doc.get("summary", []):
@@ -121,7 +123,7 @@ def rows(doc: dict) -> list[list[str]]:
     return out
 
 
-def comparison_lines(doc: dict) -> list[str]:
+def comparison_lines(doc: dict[str, Any]) -> list[str]:
     lines = []
     for c in doc.get("comparisons", []):
         sd = f" ± {c['ratio_stdev']:.2f}" if c.get("ratio_stdev") is not None else ""
@@ -129,7 +131,7 @@ def comparison_lines(doc: dict) -> list[str]:
     return lines
 
 
-def hyperfine_lines(doc: dict) -> list[str]:
+def hyperfine_lines(doc: dict[str, Any]) -> list[str]:
     """Per strategy: 'Time (mean ± σ)', 'Range (min … max)', runs; as hyperfine prints them."""
     out = []
     for s in doc.get("summary", []):
@@ -147,7 +149,7 @@ def hyperfine_lines(doc: dict) -> list[str]:
     return out
 
 
-def header_lines(doc: dict) -> list[str]:
+def header_lines(doc: dict[str, Any]) -> list[str]:
     st, tg, m = doc.get("settings", {}), doc.get("target", {}), doc.get("machine", {})
     where = f"{tg.get('engine')} @ {tg.get('host')}" if tg.get("engine") else f"{tg.get('host')} ({tg.get('region')})"
     if st.get("load"):  # a mixed / open-loop run (#15): say what ran, not the write benchmark's fields
@@ -168,7 +170,7 @@ def header_lines(doc: dict) -> list[str]:
     return lines
 
 
-def proxy_lines(doc: dict) -> list[str]:
+def proxy_lines(doc: dict[str, Any]) -> list[str]:
     out = []
     for r in doc.get("runs", []):
         p = r.get("proxy")
@@ -182,7 +184,7 @@ def proxy_lines(doc: dict) -> list[str]:
     return out
 
 
-def problem_lines(doc: dict) -> list[str]:
+def problem_lines(doc: dict[str, Any]) -> list[str]:
     out = []
     for r in doc.get("runs", []):
         label = f"{r['strategy']} #{r['repeat']}"
@@ -206,9 +208,12 @@ def problem_lines(doc: dict) -> list[str]:
     return out
 
 
-def render_plain(doc: dict, out: TextIO | None = None) -> None:
+def render_plain(doc: dict[str, Any], out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    p = lambda s="": print(s, file=out)  # noqa: E731
+
+    def p(s: str = "") -> None:
+        print(s, file=out)
+
     for line in header_lines(doc):
         p(line)
     p()
@@ -235,7 +240,7 @@ def render_plain(doc: dict, out: TextIO | None = None) -> None:
                 p(line)
 
 
-def render_rich(doc: dict, console) -> None:
+def render_rich(doc: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
     for line in header_lines(doc):

@@ -51,7 +51,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
-from ddbtui.bench.events import MessageKind, Phase, Snapshot, SnapKind
+from ddbtui.bench.events import MessageKind, Phase, RunRecord, Snapshot, SnapKind
 from ddbtui.config import Connection
 
 __all__ = ["CANCEL_GRACE", "RunHandle", "Settings", "Snapshot", "run_benchmark", "start_run"]
@@ -424,7 +424,7 @@ class RunHandle:
         self.connection = conn
         self._pending: list[Snapshot] = []
         self.latest: Snapshot | None = None
-        self.runs: list[dict] = []
+        self.runs: list[RunRecord] = []
         self.result: dict | None = None
         self.error: str | None = None
         self.cancelled = False

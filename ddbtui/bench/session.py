@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddbtui.bench import results
+from ddbtui.bench.events import RunRecord
 from ddbtui.bench.runner import RunHandle, Settings, Snapshot, start_run
 from ddbtui.config import Connection
 from ddbtui.dynamo.clients import new_client
@@ -142,7 +143,7 @@ class BenchSession:
         return self.handle.poll() if self.handle is not None else []
 
     @property
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunRecord]:
         return self.handle.runs if self.handle is not None else []
 
     @property

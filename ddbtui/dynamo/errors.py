@@ -59,9 +59,8 @@ def is_throttle_code(code: str | None) -> bool:
 
 def error_code(exc: BaseException) -> str | None:
     resp = getattr(exc, "response", None)
-    if isinstance(resp, dict):
-        return resp.get("Error", {}).get("Code")
-    return getattr(exc, "code", None)
+    code = resp.get("Error", {}).get("Code") if isinstance(resp, dict) else getattr(exc, "code", None)
+    return code if isinstance(code, str) else None
 
 
 # Operations some engines lack, and what to use instead (capability gaps).
