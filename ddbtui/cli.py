@@ -210,7 +210,7 @@ def cmd_local(args) -> int:
         proxy = ProxyThread(e.endpoint_url, cfg)
         proxy.start()
         endpoint = proxy.url
-        print(f"fault/latency proxy at {proxy.url} -> {e.endpoint_url}", flush=True)
+        print(f"fault/latency proxy at {proxy.url} -> {e.endpoint_url}: {cfg.describe()}", flush=True)
     print(f"endpoint: {endpoint}", flush=True)
     print(f"try: aws dynamodb list-tables --endpoint-url {endpoint}   (Ctrl+C to stop)", flush=True)
     stop = False

@@ -181,6 +181,11 @@ def proxy_lines(doc: dict[str, Any]) -> list[str]:
         out.append(f"{r['strategy']} #{r['repeat']}: proxy saw {p.get('requests')} requests, injected {inj_s}; "
                    f"client counted {r['retries']} retries, {r['throttled']} throttles, "
                    f"{r['server_errors']} 5xx, {r['conn_errors']} connection errors")
+        cap = p.get("capacity")
+        if cap:
+            by = ", ".join(f"{k} {v}" for k, v in sorted((cap.get("throttled") or {}).items())) or "none"
+            out.append(f"{r['strategy']} #{r['repeat']}: capacity model admitted {cap.get('admitted')}, "
+                       f"throttled by reason: {by}")
     return out
 
 

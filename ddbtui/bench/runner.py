@@ -370,8 +370,11 @@ def _proxy_stats(url: str) -> dict | None:
         st = fetch_stats(url)
     except Exception:
         return None
-    return {k: st.get(k) for k in ("requests", "forwarded", "by_op", "injected", "injected_total",
-                                        "unprocessed_items")}
+    out = {k: st.get(k) for k in ("requests", "forwarded", "by_op", "injected", "injected_total",
+                                       "unprocessed_items")}
+    if st.get("capacity"):  # --capacity-model aws: throttles by ThrottlingReasons reason, tables
+        out["capacity"] = st["capacity"]
+    return out
 
 
 def run_benchmark(settings: Settings, conn: Connection, *, emit: Callable[[str, object], None] | None = None,

@@ -41,7 +41,24 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> Any:
                    help="fault control-plane calls (CreateTable, DescribeTable, ...) too")
     g.add_argument("--fault-ops", default=None, metavar="OP,OP",
                    help="fault only these operations, e.g. PutItem,BatchWriteItem")
+    g.add_argument("--capacity-model", choices=("aws",), default=None,
+                   help="throttle like AWS from each table's capacity: provisioned buckets with 300 s "
+                        "burst, partitions and hot keys, GSI back-pressure, on-demand peaks and maximums "
+                        "(ThrottlingReasons in the errors; see README)")
+    g.add_argument("--time-scale", type=_time_scale, default=None, metavar="X",
+                   help="with --capacity-model: run the long windows (300 s burst, 30 min on-demand peak) "
+                        "X times faster; rates stay per second (default 1)")
     return g
+
+
+def _time_scale(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--time-scale takes a number > 0, got {text!r}") from None
+    if not 0 < v <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"--time-scale takes a number > 0 and <= 1,000,000, got {text!r}")
+    return v
 
 
 def fault_config_from_args(args: argparse.Namespace) -> FaultConfig | None:
@@ -50,10 +67,14 @@ def fault_config_from_args(args: argparse.Namespace) -> FaultConfig | None:
     Raises ValueError with a sentence naming the option when the values do not go together.
     """
     given = {k.field: getattr(args, k.field, None) for k in _table()}
-    if all(v is None for v in given.values()):
+    model = getattr(args, "capacity_model", None)
+    scale = getattr(args, "time_scale", None)
+    if scale is not None and model is None:
+        raise ValueError("--time-scale only applies with --capacity-model aws.")
+    if all(v is None for v in given.values()) and model is None:
         return None
     kw = {f: v for f, v in given.items() if v is not None}
-    return FaultConfig(**kw, seed=getattr(args, "fault_seed", None),
+    return FaultConfig(**kw, capacity_model=model, time_scale=scale or 1.0, seed=getattr(args, "fault_seed", None),
                        only_targets=getattr(args, "fault_ops", None) or None,
                        all_ops=bool(getattr(args, "fault_all_ops", False)))
 

@@ -11,10 +11,12 @@ import ssl
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
 from ddbtui.local.proxy import http
+from ddbtui.local.proxy.capacity import MODELLED_OPS, CapacityModel, Charge, Throttle, item_size, read_units
 from ddbtui.local.proxy.faults import FAULTS, FaultConfig, FaultKind, counters, error_body
 
 __all__ = ["FaultProxy", "RESET_PATH", "STATS_PATH"]
@@ -22,6 +24,7 @@ __all__ = ["FaultProxy", "RESET_PATH", "STATS_PATH"]
 STATS_PATH = b"/__ddbtui/stats"
 RESET_PATH = b"/__ddbtui/reset"
 _MAX_IDLE = 256
+_DESCRIBE_EVERY = 1.0  # s: re-read a modelled table's DescribeTable (capacity changes take effect)
 
 
 class _Upstream:
@@ -74,6 +77,10 @@ class FaultProxy:
         self._since = time.time()
         self._fault_rng = random.Random()
         self._jitter_rng = random.Random()
+        self.capacity: CapacityModel | None = (CapacityModel(self.config.time_scale)
+                                               if self.config.capacity_model == "aws" else None)
+        self._described: dict[str, float] = {}  # table -> monotonic time of its last DescribeTable
+        self._describing: dict[str, asyncio.Task[None]] = {}
         self._reset_state()
 
     # ---- lifecycle
@@ -122,6 +129,9 @@ class FaultProxy:
                             "unprocessed_items": 0, "injected": dict.fromkeys(counters(), 0),
                             "by_op": {}}
             self._since = time.time()
+            if self.capacity is not None:  # counters only: the buckets keep their levels
+                self.capacity.throttled = {}
+                self.capacity.admitted = 0
 
     def reset(self) -> None:
         """Zero the counters and restart the seeded generators (the fault sequence replays)."""
@@ -136,6 +146,8 @@ class FaultProxy:
             snap["by_op"] = dict(c["by_op"])
             snap["injected_total"] = sum(snap["injected"].values())
             snap["since"] = self._since
+            if self.capacity is not None:
+                snap["capacity"] = self.capacity.snapshot(time.monotonic())
         snap["target"] = self.target_url
         snap["config"] = self.config.to_dict()
         return snap
@@ -331,8 +343,21 @@ class FaultProxy:
             self._inject(kind)
             eb = error_body(kind.counter)
             return http.simple_response(kind.error[0], eb, http.aws_headers(eb), close)
-        unprocessed = None
-        if kind is not None and kind.action == "unprocessed":
+        model_req = None
+        held: dict[str, list[Any]] | None = None
+        charges: list[Charge] = []
+        if self.capacity is not None and op is not None:
+            if op in MODELLED_OPS:
+                modelled = await self._admit(op, body, headers)
+                if isinstance(modelled, Throttle):
+                    tb = modelled.body()
+                    return http.simple_response(400, tb, http.aws_headers(tb), close)
+                if modelled is not None:
+                    model_req, body, held, charges = modelled
+            elif op in ("UpdateTable", "DeleteTable", "CreateTable"):
+                self._forget_table(op, body)
+        unprocessed = held
+        if kind is not None and kind.action == "unprocessed" and held is None:
             split = self._split_batch(body)
             if split is None:
                 kind = None
@@ -353,7 +378,11 @@ class FaultProxy:
         if kind is not None and kind.action == "drop_after":
             self._inject(kind)
             return None
-        if kind is not None and unprocessed is not None and status[9:12] == b"200":
+        if model_req is not None and status[9:12] == b"200":
+            rbody, rh = self._settle(op or "", model_req, charges, rbody, rh, ri, held)
+        elif model_req is not None:  # the engine refused it (validation, condition...): nothing consumed
+            self._refund(charges)
+        elif kind is not None and unprocessed is not None and status[9:12] == b"200":
             rbody = self._merge_unprocessed(rbody, ri, unprocessed)
             rh = [(k, v) for k, v in rh if k.lower() not in (b"x-amz-crc32", b"content-encoding")]
             rh.append((b"x-amz-crc32", b"%d" % zlib.crc32(rbody)))
@@ -361,6 +390,172 @@ class FaultProxy:
             self._count("unprocessed_items", sum(len(v) for v in unprocessed.values()))
         return (status + b"\r\n" + http.build_headers(rh, len(rbody), b"Connection: close\r\n" if close else b"")
                 + rbody)
+
+    # ---- the capacity model (--capacity-model aws)
+    def _forget_table(self, op: str, body: bytes) -> None:
+        try:
+            name = json.loads(body).get("TableName")
+        except ValueError:
+            return
+        if isinstance(name, str):
+            self._described.pop(name, None)  # re-described before its next modelled request
+            if op != "UpdateTable" and self.capacity is not None:
+                with self._lock:  # a new table with this name starts with fresh buckets
+                    self.capacity.tables.pop(name, None)
+
+    async def _describe(self, name: str, headers: http.Headers) -> None:
+        keep = {b"authorization", b"x-amz-date", b"x-amz-security-token", b"host"}
+        hdrs = [(k, v) for k, v in headers if k.lower() in keep]
+        hdrs += [(b"Content-Type", http.JSON_CT), (b"X-Amz-Target", b"DynamoDB_20120810.DescribeTable")]
+        try:
+            status, _, ri, rbody = await self._forward(b"POST", b"/", hdrs, json.dumps({"TableName": name}).encode())
+        except _UpstreamError:
+            return
+        self._described[name] = time.monotonic()
+        if status[9:12] != b"200" or self.capacity is None:
+            return
+        if b"gzip" in ri.get(b"content-encoding", b"").lower():
+            rbody = gzip.decompress(rbody)
+        try:
+            desc = json.loads(rbody)
+        except ValueError:
+            return
+        with self._lock:
+            self.capacity.set_table(desc, time.monotonic())
+
+    async def _ensure_tables(self, names: set[str], headers: http.Headers) -> None:
+        now = time.monotonic()
+        for n in names:
+            if now - self._described.get(n, -1e9) < _DESCRIBE_EVERY:
+                continue
+            task = self._describing.get(n)
+            if task is None:
+                task = asyncio.ensure_future(self._describe(n, headers))
+                self._describing[n] = task
+                task.add_done_callback(self._described_cb(n))
+            await task
+
+    def _described_cb(self, name: str) -> Callable[[asyncio.Task[None]], None]:
+        def done(_t: asyncio.Task[None]) -> None:
+            self._describing.pop(name, None)
+        return done
+
+    async def _admit(self, op: str, body: bytes, headers: http.Headers
+                     ) -> Throttle | tuple[dict[str, Any], bytes, dict[str, list[Any]] | None, list[Charge]] | None:
+        """Throttle, or (request, body to forward, items held back, charges taken); None when
+        the request is not modelled (malformed, or for an unknown table)."""
+        assert self.capacity is not None
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(req, dict):
+            return None
+        names = _table_names(op, req)
+        await self._ensure_tables(names, headers)
+        model = self.capacity
+        held: dict[str, list[Any]] | None = None
+        fwd = dict(req)
+        now = time.monotonic()
+        with self._lock:
+            if op == "BatchWriteItem":
+                # per item: what fits is forwarded, the rest comes back in UnprocessedItems
+                # (all throttled = the exception), as DynamoDB does for a batch
+                kept: dict[str, list[Any]] = {}
+                first: Throttle | None = None
+                taken: list[Charge] = []
+                for t, reqs in (req.get("RequestItems") or {}).items():
+                    for r in reqs:
+                        (c,) = model.charges(op, {"RequestItems": {t: [r]}})
+                        th = model.check([c], now)
+                        if th is None:
+                            kept.setdefault(t, []).append(r)
+                            taken.append(c)
+                        else:
+                            first = first or th
+                            held = held or {}
+                            held.setdefault(t, []).append(r)
+                if not kept and first is not None:
+                    return first
+                fwd["RequestItems"] = kept
+                charges = taken
+            else:
+                charges = model.charges(op, req)
+                th = model.check(charges, now)
+                if th is not None:
+                    return th
+        fwd["ReturnConsumedCapacity"] = "INDEXES"  # the engine's own figures settle the charge
+        return req, json.dumps(fwd, separators=(",", ":")).encode(), held, charges
+
+    def _refund(self, charges: list[Charge]) -> None:
+        assert self.capacity is not None
+        now = time.monotonic()
+        with self._lock:
+            for c in charges:
+                self.capacity.consume(Charge(c.table, -c.units, c.write, c.key,
+                                             {n: -u for n, u in c.index_units.items()}), now)
+
+    def _settle(self, op: str, req: dict[str, Any], charges: list[Charge], rbody: bytes,
+                rh: http.Headers, ri: dict[bytes, bytes], held: dict[str, list[Any]] | None
+                ) -> tuple[bytes, http.Headers]:
+        """Charge the engine's ConsumedCapacity (or the model's figure from the response's
+        item sizes) instead of the estimate; give the client what it asked for."""
+        assert self.capacity is not None
+        if b"gzip" in ri.get(b"content-encoding", b"").lower():
+            rbody = gzip.decompress(rbody)
+        try:
+            resp = json.loads(rbody or b"{}")
+        except ValueError:
+            return rbody, rh
+        estimated: dict[str, Charge] = {}
+        for c in charges:
+            e = estimated.setdefault(c.table, Charge(c.table, 0.0, c.write, c.key))
+            e.units += c.units
+            if e.key != c.key:
+                e.key = None
+            for n, u in c.index_units.items():
+                e.index_units[n] = e.index_units.get(n, 0.0) + u
+        cc = resp.get("ConsumedCapacity")
+        ccs = cc if isinstance(cc, list) else [cc] if isinstance(cc, dict) else []
+        actual: dict[str, tuple[float, dict[str, float]]] = {}
+        for x in ccs:
+            total = float(x.get("CapacityUnits") or 0)
+            gsis = {n: float(v.get("CapacityUnits") or 0) for n, v in (x.get("GlobalSecondaryIndexes") or {}).items()}
+            table = float((x.get("Table") or {}).get("CapacityUnits", total - sum(gsis.values())))
+            actual[x.get("TableName", "")] = (table, gsis)
+        if not actual and op in ("GetItem", "Query", "Scan"):  # an engine without ConsumedCapacity
+            items = [resp["Item"]] if isinstance(resp.get("Item"), dict) else resp.get("Items") or []
+            size = sum(item_size(i) for i in items)
+            units = (sum(read_units(item_size(i), bool(req.get("ConsistentRead"))) for i in items) or
+                     read_units(0, bool(req.get("ConsistentRead")))) if op == "GetItem" else \
+                read_units(size, bool(req.get("ConsistentRead")))
+            actual[req.get("TableName", "")] = (units, {})
+        now = time.monotonic()
+        with self._lock:
+            for t, e in estimated.items():
+                if t not in actual:
+                    continue
+                units, gsis = actual[t]
+                diff = Charge(t, units - e.units, e.write, e.key,
+                              {n: gsis.get(n, 0.0) - e.index_units.get(n, 0.0)
+                               for n in set(gsis) | set(e.index_units)})
+                self.capacity.consume(diff, now)
+        asked = str(req.get("ReturnConsumedCapacity") or "NONE").upper()
+        if asked == "NONE":
+            resp.pop("ConsumedCapacity", None)
+        elif asked == "TOTAL":
+            for x in ccs:
+                for k in ("Table", "GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                    x.pop(k, None)
+        if held:
+            unp = resp.get("UnprocessedItems") or {}
+            for t, reqs in held.items():
+                unp.setdefault(t, []).extend(reqs)
+            resp["UnprocessedItems"] = unp
+        out = json.dumps(resp, separators=(",", ":")).encode()
+        rh = [(k, v) for k, v in rh if k.lower() not in (b"x-amz-crc32", b"content-encoding")]
+        rh.append((b"x-amz-crc32", b"%d" % zlib.crc32(out)))
+        return out, rh
 
     @staticmethod
     def _merge_unprocessed(rbody: bytes, ri: dict[bytes, bytes], held: dict[str, list[Any]]) -> bytes:
@@ -372,3 +567,13 @@ class FaultProxy:
             unp.setdefault(t, []).extend(reqs)
         resp["UnprocessedItems"] = unp
         return json.dumps(resp, separators=(",", ":")).encode()
+
+
+def _table_names(op: str, req: dict[str, Any]) -> set[str]:
+    if op in ("BatchGetItem", "BatchWriteItem"):
+        return set((req.get("RequestItems") or {}).keys())
+    if op in ("TransactWriteItems", "TransactGetItems"):
+        return {x["TableName"] for a in req.get("TransactItems") or [] for x in a.values()
+                if isinstance(x, dict) and isinstance(x.get("TableName"), str)}
+    name = req.get("TableName")
+    return {name} if isinstance(name, str) else set()
