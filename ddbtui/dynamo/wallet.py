@@ -36,13 +36,20 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Callable, Literal, Union
+from typing import Any, Literal, cast
 
 from ddbtui.dynamo import codec
-from ddbtui.dynamo.errors import ValidationError, WalletExists, error_code, explain, is_throttle_code
+from ddbtui.dynamo.errors import (
+    ValidationError,
+    WalletExists,
+    error_code,
+    explain,
+    is_throttle_code,
+)
 from ddbtui.dynamo.items import batch_put
 
 KEY = "user_id"
@@ -203,7 +210,7 @@ class Unknown:
                 f"applies at most once (for 10 minutes after the first try).")
 
 
-Outcome = Union[Applied, Refused, Unknown]
+Outcome = Applied | Refused | Unknown
 
 
 # ------------------------------------------------------------------ executing
@@ -410,9 +417,11 @@ def plan_seed(n: int, *, seed: int | None = None, min_balance: int = 0, max_bala
     plan per confirmed intent: resending it rewrites the same user ids, never new ones."""
     if n < 1 or n > 100_000:
         raise ValidationError("seed between 1 and 100,000 wallets", field="count")
-    from faker import Faker  # function-local: loading Faker's locales costs ~100 ms of start-up
+    from faker import (
+        Faker,  # function-local: loading Faker's locales costs ~100 ms of start-up
+    )
 
-    fake = Faker()
+    fake = Faker(use_weighting=False)  # 7x faster names; real names still, less common ones as often
     rng = random.Random(seed)
     if seed is not None:
         fake.seed_instance(seed)
@@ -446,7 +455,7 @@ def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
                 if chunk is None:
                     stop = True
                     break
-                f = ex.submit(batch_put, client, table, chunk)
+                f = ex.submit(batch_put, client, table, cast("list[Mapping[Any, Any]]", chunk))
                 sizes[f] = len(chunk)
                 pending.add(f)
             if not pending:

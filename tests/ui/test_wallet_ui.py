@@ -230,3 +230,22 @@ async def test_retry_safely_after_a_drop_after_apply_applies_once(ui_client, wal
             assert it.get_item(ui_client, wallet_table, {"user_id": "carol"})["version"] == Decimal(2)
     finally:
         proxy.stop()
+
+
+async def test_batch_delete_enter_twice_deletes_once_and_opens_no_editor(make_app, ui_client, wallet_table):
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.ready, what="ready")
+        items = await open_items(pilot, app, wallet_table)
+        for gap, victim in ((0, "carol"), (0.03, "bob")):
+            items.data_table.move_cursor(row=row_of(items, victim))
+            await pilot.press("x")
+            await pilot.pause()
+            assert screen_name(app) == "ConfirmScreen"
+            await enter_twice(pilot, gap)
+            await wait_for(pilot, lambda v=victim: (v,) not in items._key_index, what="deleted", timeout=30)
+            await pilot.pause(0.1)
+            assert screen_name(app) == "ItemsScreen", gap  # not the editor on the next row
+            assert sum(f"Deleted 1 item from {wallet_table}" in m for m in notifications(app)) == (1 if gap == 0 else 2)
+            assert w.get_wallet(ui_client, wallet_table, victim) is None
+        assert t.count_items(ui_client, wallet_table) == 1

@@ -11,6 +11,7 @@ formatted, so a million loaded items cost their bytes, not a million rows of wid
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from rich.markup import escape
@@ -33,6 +34,9 @@ PAGE = 1000
 MAX_COLUMNS = 24
 CELL_MAX = 40
 NEAR_BOTTOM = 25  # rows/lines from the end that trigger the next page
+# Enter within this long after a confirmed write ended belongs to the same burst of key
+# presses (a second Enter on a dialog): it must not open the editor on the row behind.
+WRITE_SETTLE_S = 0.5
 WALLET_ACTIONS = frozenset({"seed", "deposit", "withdraw", "transfer"})
 
 
@@ -78,6 +82,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._loading = False
         self._loading_all = False
         self._cancel = threading.Event()
+        self._writing = False  # a confirmed batch delete is in flight
+        self._settle_until = 0.0
         self._failed: str | None = None  # why the last read failed ("query failed: ...")
         self.load_tracker: ProgressTracker | None = None
         self.delete_tracker: ProgressTracker | None = None
@@ -383,8 +389,13 @@ class ItemsScreen(DdbScreenMixin, Screen):
         text = (f"Delete {n} item{'s' if n != 1 else ''} from {self.table_name}: {sample}{more}?\n"
                 f"This cannot be undone.")
 
+        if self._writing:
+            self.notify("A delete is in flight: wait for it to finish.", severity="warning")
+            return
+
         def confirmed(ok: bool | None) -> None:
             if ok:
+                self._writing = True
                 tracker = ProgressTracker(total=n, unit="items", verb="deleted")
                 self.delete_tracker = tracker
                 show_progress(self.app, f"Deleting {n:,} item{'s' if n != 1 else ''} from {self.table_name}",
@@ -409,7 +420,12 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self.post_message(ItemsDeleted(indexes[:res.written], res.requests, res.resent_items,
                                        requested=len(indexes)))
 
+    def _write_ended(self) -> None:
+        self._writing = False
+        self._settle_until = time.monotonic() + WRITE_SETTLE_S
+
     def on_items_deleted(self, msg: ItemsDeleted) -> None:
+        self._write_ended()
         gone = []
         for idx in msg.indexes:
             item = self.items[idx]
@@ -432,6 +448,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
     # ------------------------------------------------------------------ editor
     @on(VirtualItemTable.RowSelected, "#items")
     def _row_selected(self, event: VirtualItemTable.RowSelected) -> None:
+        if self._writing or time.monotonic() < self._settle_until:
+            return  # a repeated Enter from the dialog that just wrote, not a request to edit
         self.action_edit()
 
     def action_edit(self) -> None:
@@ -521,6 +539,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         from ddbtui.ui.screens.wallet import SeedWalletsScreen
 
         def done(count: int | None) -> None:
+            self._write_ended()
             if count:
                 self.notify(f"Seeded {count:,} wallets.")
                 self.query_spec = None
@@ -529,14 +548,16 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self.app.push_screen(SeedWalletsScreen(self.table_name), done)
 
     def _wallets_changed(self, msg: WalletsChanged | None) -> None:
+        self._write_ended()
         if msg is not None:
             self._upsert(msg.items)
             self.notify(msg.summary, markup=False, severity=msg.severity,  # type: ignore[arg-type]
                         timeout=15 if msg.severity == "warning" else 5)
 
-    def _known_wallets(self) -> dict[str, dict]:
-        """The loaded wallets by user id (completion and balances in the wallet dialogs)."""
-        return {i["user_id"]: i for i in self.items if i is not None and isinstance(i.get("user_id"), str)}
+    def _known_wallets(self) -> dict[str, dict | None]:
+        """The loaded wallets' user ids, for completion in the wallet dialogs (the dialogs read
+        each balance themselves; items stay encoded until needed)."""
+        return {k[0]: None for k in self._key_index if k and isinstance(k[0], str)}
 
     def action_deposit(self) -> None:
         if not self._wallet_ok("deposit"):
@@ -570,6 +591,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
                              self._wallets_changed)
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
+        if worker.group == "items-delete":
+            self._write_ended()
         if worker.group == "items-load":
             what = "query" if self.query_spec is not None and self.query_spec.is_query else "scan"
             reason = self.app.explain(error) if error is not None else "unknown error"

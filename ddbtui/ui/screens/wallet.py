@@ -32,7 +32,11 @@ from ddbtui.dynamo import wallet as W
 from ddbtui.dynamo.codec import number_text
 from ddbtui.dynamo.errors import DdbError, ValidationError
 from ddbtui.ui.messages import (
-    SeedFinished, SeedProgressed, WalletOpFinished, WalletPeeked, WalletsChanged,
+    SeedFinished,
+    SeedProgressed,
+    WalletOpFinished,
+    WalletPeeked,
+    WalletsChanged,
 )
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin, SubmitGuard
@@ -50,7 +54,7 @@ class _WalletForm(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
     OK = "OK"
     ID_FIELDS: tuple[str, ...] = ()  # inputs holding a user id (completion + balance)
 
-    def __init__(self, table: str, known: dict[str, dict] | None = None) -> None:
+    def __init__(self, table: str, known: dict[str, dict | None] | None = None) -> None:
         super().__init__()
         self.table = table
         self.known = dict(known or {})
@@ -103,7 +107,7 @@ class _WalletForm(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
             label.update("")
             return
         item = self.known.get(uid)
-        label.update(self._balance_text(item, "as loaded") if item else "reading the balance…")
+        label.update(self._balance_text(item, "as loaded") if item is not None else "reading the balance…")
         self._peek_seq += 1
         self.peek(wid, uid)
 
@@ -234,7 +238,7 @@ class WalletAmountScreen(_WalletForm):
 
     ID_FIELDS = ("user_id",)
 
-    def __init__(self, table: str, kind: str, user_id: str = "", known: dict[str, dict] | None = None) -> None:
+    def __init__(self, table: str, kind: str, user_id: str = "", known: dict[str, dict | None] | None = None) -> None:
         super().__init__(table, known)
         self.kind = kind
         self.user_id = user_id
@@ -262,7 +266,7 @@ class TransferScreen(_WalletForm):
     ID_FIELDS = ("from_id", "to_id")
 
     def __init__(self, table: str, from_id: str = "", to_id: str = "",
-                 known: dict[str, dict] | None = None) -> None:
+                 known: dict[str, dict | None] | None = None) -> None:
         super().__init__(table, known)
         self.from_id, self.to_id = from_id, to_id
 
