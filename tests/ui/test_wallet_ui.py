@@ -224,8 +224,7 @@ async def test_retry_safely_after_a_drop_after_apply_applies_once(ui_client, wal
             assert "carol now has 7" in str(form.query_one("#outcome").render())
             assert balance(ui_client, wallet_table, "carol") == 7  # applied once, not twice
             await pilot.press("enter")  # closes the receipt
-            await pilot.pause(0.1)
-            assert screen_name(app) == "ItemsScreen"
+            await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="receipt closed")
             assert items.items[items._key_index[("carol",)]]["balance"] == Decimal(7)
             assert it.get_item(ui_client, wallet_table, {"user_id": "carol"})["version"] == Decimal(2)
     finally:
