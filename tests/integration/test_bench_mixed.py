@@ -136,4 +136,4 @@ def test_cancelled_open_loop_is_judged_on_the_window_it_ran(dynamodb_local_engin
     pace = run["pace"]
     assert pace["diagnosis"]["resource"] == "cancelled" and "cancelled after" in pace["diagnosis"]["sentence"]
     assert pace["skipped"] > 1000 and pace["sent"] == run["ok"] + run["failed"]
-    assert 0.5 * 40 < pace["target_per_s"] <= 41  # the schedule's rate over the window that ran
+    assert 20 < pace["target_per_s"] < 50  # the schedule's 40/s over the window that ran (+1 arrival at its edge)
