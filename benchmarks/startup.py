@@ -8,7 +8,8 @@ parent launches the process (so the interpreter's own start-up is included):
 - first frame: the first refresh after the app mounted (`call_after_refresh` in on_mount)
 - tables listed: the tables screen has shown ListTables' answer (boto3 imported and a
   first request answered, in a thread worker)
-The median of --samples runs is reported; target: first frame under 1 s.
+The median of --samples runs is reported; targets: first frame under 0.5 s, tables listed
+under 1 s (the engine is already up here: that is 'after the engine answers').
 
 Where imports cost, one more run under `python -X importtime` lists the top-level
 imports with the largest cumulative time before the first frame.
@@ -28,7 +29,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TARGET_S = 1.0
+TARGET_S = 0.5  # first frame (#19)
+TABLES_TARGET_S = 1.0  # tables listed, the engine already answering (#19)
 
 
 def child(url: str, born: float) -> None:
@@ -139,11 +141,15 @@ def main(argv=None) -> int:
     print(f"  of which: interpreter start {med['interpreter_s']:.3f} s, import ddbtui.ui.app "
           f"{med['imports_s'] - med['interpreter_s']:.3f} s, mount {med['mounted_s'] - med['imports_s']:.3f} s, "
           f"first refresh {med['first_frame_s'] - med['mounted_s']:.3f} s")
-    print(f"tables listed (boto3 + ListTables in a worker): median {med['tables_s']:.3f} s")
+    met_tables = med["tables_s"] < TABLES_TARGET_S
+    print(f"tables listed (boto3 + ListTables in a worker): median {med['tables_s']:.3f} s; target < "
+          f"{TABLES_TARGET_S:.1f} s: {'met' if met_tables else 'MISSED'}")
+    print("  " + machine_line())
     print("top imports before exit, cumulative ms (python -X importtime, one run):")
     for name, ms in top:
         print(f"  {ms:8.1f}  {name}")
     emit_json(a.json, {"samples": samples, "median": med, "met": met, "target_s": TARGET_S,
+                       "met_tables": met_tables, "tables_target_s": TABLES_TARGET_S, "machine": machine_line(),
                        "top_imports_ms": top})
     return 0
 

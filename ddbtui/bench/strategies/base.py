@@ -1,8 +1,9 @@
 """What every strategy gets (`StrategyContext`) and shared helpers for boto3 and raw calls.
 
 A strategy is a function `run(ctx: StrategyContext) -> None` that writes `ctx.items` (DynamoDB
-JSON, a lazy `ItemSequence`: generated on demand, never held; iterate it or share one
-`iter(ctx.items)` between workers — it is thread-safe) to `ctx.table`. It does its setup (clients, sessions, pools,
+JSON: a list generated before the run when it fits in the runner's pre-build cap, else a
+lazy `ItemSequence` generated on demand and never held; iterate it or share one
+`iter(ctx.items)` between workers — both are thread-safe) to `ctx.table`. It does its setup (clients, sessions, pools,
 worker processes), then calls `ctx.begin()` — the measured window (wall clock and client CPU)
 starts there — and returns when every item is written or given up on, or soon after
 `ctx.stop` is set (cancel). Each request goes to `ctx.recorder.record(...)`.
@@ -14,12 +15,11 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ddbtui.bench.recorder import Recorder
-from ddbtui.bench.workload import ItemSequence
 from ddbtui.config import Connection
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ def cpu_seconds() -> float:
 class StrategyContext:
     conn: Connection
     table: str
-    items: ItemSequence
+    items: Sequence[dict]  # a list, or a lazy ItemSequence (same API)
     concurrency: int
     recorder: Recorder
     stop: threading.Event = field(default_factory=threading.Event)
