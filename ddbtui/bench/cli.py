@@ -261,16 +261,19 @@ def _run(args: argparse.Namespace) -> int:
             print(m, flush=True)
 
     try:
-        with signals_as_exception():
-            if choice.needs_local_engine:
-                from ddbtui.local.engine import LocalEngine
+        if choice.needs_local_engine:
+            # started before our SIGTERM handler: the engine module's own handler (stop the
+            # engine, exit 143) covers a signal during start-up; ours, installed after it,
+            # then takes over so the run is cancelled and saved before the engine stops.
+            from ddbtui.local.engine import LocalEngine
 
-                engine = LocalEngine(engine=getattr(args, "engine", None) or "auto", in_memory=True)
-                engine.start()
-                conn = conn.with_endpoint(engine.endpoint_url, engine=engine.chosen)
-                say(f"started {engine.describe()}")
-                if engine.fallback_reason:
-                    say(f"(DynamoDB Local not used: {engine.fallback_reason})")
+            engine = LocalEngine(engine=getattr(args, "engine", None) or "auto", in_memory=True)
+            engine.start()
+            conn = conn.with_endpoint(engine.endpoint_url, engine=engine.chosen)
+            say(f"started {engine.describe()}")
+            if engine.fallback_reason:
+                say(f"(DynamoDB Local not used: {engine.fallback_reason})")
+        with signals_as_exception():
             say(f"target: {conn.describe()}")
             session = BenchSession(settings, conn, fault_cfg)
             try:
@@ -293,7 +296,7 @@ def _run(args: argparse.Namespace) -> int:
         if session is not None:
             session.close()
         if engine is not None:
-            engine.stop(timeout=1.0)
+            engine.stop(timeout=0.3)  # in memory: nothing to save, so no long goodbye
 
 
 # after SIGTERM/SIGHUP: the engine gets this long to stop by itself before it is killed

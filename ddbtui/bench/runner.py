@@ -544,9 +544,11 @@ class RunHandle:
         elif self.cancelled and self.result.get("complete"):
             self.result["complete"] = False
 
-    def join(self, timeout: float | None = None, *, grace: float | None = None) -> dict | None:
+    def join(self, timeout: float | None = None, *, grace: float | None = None,
+             exit_wait: float = 1.0) -> dict | None:
         """Wait for the result (None if `timeout` passed first). After a cancel the engine
-        gets `grace` seconds (default CANCEL_GRACE + 0.5) before it is killed."""
+        gets `grace` seconds (default CANCEL_GRACE + 0.5) before it is killed; once the
+        result is in, its process gets `exit_wait` seconds to exit before it is killed."""
         grace = CANCEL_GRACE + 0.5 if grace is None else grace
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._finished:
@@ -564,7 +566,7 @@ class RunHandle:
                 break
             if deadline is not None and time.monotonic() > deadline:
                 return None
-        self._p.join(1.0)
+        self._p.join(exit_wait)
         if self._p.is_alive():
             self.kill()
         return self.result

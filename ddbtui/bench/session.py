@@ -186,7 +186,8 @@ class BenchSession:
         h = self.handle
         doc = None
         if h is not None:
-            doc = h.join(timeout, grace=grace)
+            # stopping on a signal: once the result is in, the engine's exit is not waited for
+            doc = h.join(timeout, grace=grace, exit_wait=1.0 if grace is None else 0.2)
             if doc is not None and self._cancel_requested:
                 doc["complete"] = False
         self._stop_proxy()

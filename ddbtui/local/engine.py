@@ -147,12 +147,18 @@ def dynamodb_local_available() -> tuple[bool, str]:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _die_with_parent(sig: int = signal.SIGTERM) -> None:  # in the child between fork and exec
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(_PR_SET_PDEATHSIG, sig)
     except Exception:
         pass
+
+
+def _die_with_parent_now() -> None:
+    """SIGKILL on the parent's death: for engines with nothing to save (in memory, moto),
+    which need a second or more to act on SIGTERM."""
+    _die_with_parent(signal.SIGKILL)
 
 
 _live: "weakref.WeakSet[LocalEngine]" = weakref.WeakSet()
@@ -320,7 +326,8 @@ class LocalEngine:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True, preexec_fn=_die_with_parent,
+                env=env, start_new_session=True,
+                preexec_fn=_die_with_parent if self.persistent else _die_with_parent_now,
                 cwd=str(paths.cache_dir()))
         _live.add(self)
         return self
@@ -354,6 +361,10 @@ class LocalEngine:
             return ""
 
     def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM to the engine's process group, SIGKILL after `timeout` (0.5 s at most
+        for an engine with nothing to save: in memory, or moto)."""
+        if not self.persistent:
+            timeout = min(timeout, 0.5)
         proc, self.proc = self.proc, None
         _live.discard(self)
         if proc is None or proc.poll() is not None:
