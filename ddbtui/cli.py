@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete: shell completion, see `ddbtui completion`)
 """Command line: `ddbtui` (TUI), `ddbtui bench` (headless benchmark), `ddbtui local`
 (run a local engine in the foreground), `ddbtui proxy` (fault/latency proxy).
 
@@ -108,6 +109,10 @@ def _subparser(p: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (argcomplete protocol)
+        import argcomplete  # only then: a TAB press, not every start-up
+
+        argcomplete.autocomplete(parser)  # prints the candidates and exits
     from ddbtui.commands import config_cmd
     from ddbtui.commands.common import CommandError
     from ddbtui.dynamo.errors import DdbError

@@ -17,6 +17,7 @@ NAMES = frozenset(COMMANDS)
 def register(sub: argparse._SubParsersAction, add_target: Callable[[argparse.ArgumentParser], Any]) -> None:
     data.add_arguments(sub, add_target)
     config_cmd.add_arguments(sub)
+    config_cmd.add_completion_arguments(sub)
     serve.add_arguments(sub, add_target)
 
 

@@ -120,3 +120,26 @@ def _preset_name(argv: list[str]) -> str | None:
 
 
 COMMANDS = {"config": cmd_config}
+
+
+# ------------------------------------------------------------------------ completion
+SHELLS = ("bash", "zsh", "fish")
+
+
+def add_completion_arguments(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("completion", help="print the shell completion script (bash, zsh, fish)",
+                       description="Print a completion script for your shell (argcomplete). "
+                                   "bash: eval \"$(ddbtui completion bash)\" in ~/.bashrc · zsh: "
+                                   "eval \"$(ddbtui completion zsh)\" in ~/.zshrc · fish: ddbtui "
+                                   "completion fish > ~/.config/fish/completions/ddbtui.fish")
+    p.add_argument("shell", choices=SHELLS)
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    import argcomplete
+
+    sys.stdout.write(argcomplete.shellcode(["ddbtui"], shell=args.shell))
+    return EXIT_OK
+
+
+COMMANDS["completion"] = cmd_completion

@@ -130,6 +130,17 @@ def install_dynamodb_local(*, quiet: bool = False) -> Path:
     return jar
 
 
+MOTO_HINT = "pip install 'ddbtui[moto]' (or pipx inject ddbtui 'moto[server]')"
+
+
+def moto_available() -> bool:
+    """moto's server and its web framework can be imported by this interpreter (the engine
+    child runs `sys.executable -m moto.server`). moto is the optional extra ddbtui[moto]."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("moto", "flask", "werkzeug"))
+
+
 def dynamodb_local_available() -> tuple[bool, str]:
     """(usable, reason). Usable means Java 17+ and the jar are present (or fetchable)."""
     java = java_path()
@@ -262,11 +273,17 @@ class LocalEngine:
     def _choose(self) -> str:
         if self.engine not in ("auto", *ENGINE_NAMES):
             raise EngineError(f"unknown engine {self.engine!r}: use dynamodb-local, moto or auto")
+        if self.engine == "moto" and not moto_available():
+            raise EngineError(f"moto is not installed: {MOTO_HINT}, or use --engine dynamodb-local")
         if self.engine != "auto":
             return self.engine
         ok, why = dynamodb_local_available()
         if ok:
             return "dynamodb-local"
+        if not moto_available():
+            raise EngineError(f"no local engine can start: {why[0].lower() + why[1:]}, and moto (the "
+                              f"fallback) is not installed: install Java 17+ for DynamoDB Local "
+                              f"(Debian: apt-get install default-jre-headless), or {MOTO_HINT}")
         self.fallback_reason = why
         return "moto"
 
