@@ -20,6 +20,8 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from ddbtui.bench.mixed import LoadSpec
+
 SCHEMA = "ddbtui-bench-compare/1"
 FORMATS = ("json", "csv", "md")
 METRICS = {  # metric -> (label, getter on a summary)
@@ -32,7 +34,9 @@ METRICS = {  # metric -> (label, getter on a summary)
 COLUMNS = ("run", "created", "target", "engine", "workload", "items", "concurrency", "repeat",
            "retry_mode", "proxy", "complete", "strategy", "runs", "items_per_s", "items_per_s_stdev",
            "wall_mean_s", "wall_stdev_s", "wall_min_s", "wall_max_s", "p50_ms", "p90_ms", "p99_ms",
-           "p99_9_ms", "max_ms", "cpu_us_per_item", "retries", "throttled", "failed", "verified", "lost")
+           "p99_9_ms", "max_ms", "cpu_us_per_item", "retries", "throttled", "failed", "verified", "lost",
+           # mixed / open-loop runs (#15); empty for plain write runs
+           "mode", "service_p99_ms", "rcu", "wcu", "on_demand_usd")
 
 
 def run_label(doc: dict) -> str:
@@ -46,6 +50,8 @@ def run_label(doc: dict) -> str:
 
 def describe_settings(doc: dict) -> str:
     st = doc.get("settings") or {}
+    if st.get("load"):  # a mixed / open-loop run: what it did, in the engine's own words
+        return f"{LoadSpec.from_dict(st['load']).describe()} ×{st.get('repeat', 1)}"
     parts = [f"{st.get('items', '?')} {st.get('workload', 'books')}",
              f"c={st.get('concurrency', '?')}", f"×{st.get('repeat', 1)}", f"retry {st.get('retry_mode', '?')}"]
     if st.get("item_bytes"):
@@ -82,8 +88,19 @@ def compare_rows(docs: list[dict]) -> list[dict]:
                 "cpu_us_per_item": s.get("cpu_us_per_item_mean"), "retries": s.get("retries"),
                 "throttled": s.get("throttled"), "failed": s.get("failed"), "verified": s.get("verified"),
                 "lost": lost,
+                "mode": s.get("mode"), "service_p99_ms": (s.get("service_ms") or {}).get("p99"),
+                "rcu": (s.get("capacity") or {}).get("rcu"), "wcu": (s.get("capacity") or {}).get("wcu"),
+                "on_demand_usd": _on_demand_usd(doc, s.get("strategy")),
             })
     return rows
+
+
+def _on_demand_usd(doc: dict, strategy: str | None) -> float | None:
+    """The on-demand cost of a strategy's mixed runs (summed over repeats), or None."""
+    costs = [((r.get("cost") or {}).get("on_demand") or {}).get("run_usd") for r in doc.get("runs") or []
+             if r.get("strategy") == strategy]
+    costs = [c for c in costs if c is not None]
+    return sum(costs) if costs else None
 
 
 def chart_series(docs: list[dict], metric: str = "items_per_s") -> tuple[list[str], list[list[float | None]]]:

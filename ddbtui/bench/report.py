@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from ddbtui.bench.events import Phase, RunState
 from ddbtui.bench.live import LiveModel
+from ddbtui.bench.mixed import LoadSpec
 from ddbtui.bench.stats import fmt_mean_sd, fmt_ms, fmt_seconds
 
 
@@ -153,8 +154,6 @@ def header_lines(doc: dict[str, Any]) -> list[str]:
     st, tg, m = doc.get("settings", {}), doc.get("target", {}), doc.get("machine", {})
     where = f"{tg.get('engine')} @ {tg.get('host')}" if tg.get("engine") else f"{tg.get('host')} ({tg.get('region')})"
     if st.get("load"):  # a mixed / open-loop run (#15): say what ran, not the write benchmark's fields
-        from ddbtui.bench.mixed import LoadSpec
-
         spec = LoadSpec.from_dict(st["load"])
         conc = "" if spec.open else f", concurrency {st.get('concurrency')}"
         first = (f"ddbtui bench {doc.get('id')}: {spec.describe()}; {st.get('workload')} items{conc}, "
