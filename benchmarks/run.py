@@ -227,13 +227,14 @@ def summarise(res: dict, outputs: dict) -> list[dict]:
         else:
             a = ol.get("accuracy") or {}
             if a:
-                add("open loop 500/s via proxy +20 ms", f"rate {a['rate_error']:+.2%}, service p50 "
+                add(f"open loop {a['target_per_s']:,.0f}/s via proxy +20 ms", f"rate {a['rate_error']:+.2%}, service p50 "
                     f"{a['service_p50_error_ms']:+.1f} ms", "rate within 1 %, service p50 within 2 ms", a["met"],
                     f"sent {a['achieved_per_s']:,.1f}/s; response p99 {a['response_p99_ms']:,.0f} ms; "
                     f"send error p99 {a['lateness_p99_ms']:.1f} ms")
             st = ol.get("stall") or {}
             if st:
-                add("1 s engine stall: open-loop response p99", f"{st['open']['response_p99_ms']:,.0f} ms",
+                add(f"1 s engine stall at {st.get('rate', 500):,.0f}/s: open-loop response p99",
+                    f"{st['open']['response_p99_ms']:,.0f} ms",
                     "≥ 900 ms; service p99 and closed loop p99 below", st["met"],
                     f"service p99 {st['open']['service_p99_ms']:,.0f} ms; closed loop p99 "
                     f"{st['closed']['p99_ms']:,.0f} ms")
