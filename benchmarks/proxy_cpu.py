@@ -12,6 +12,8 @@ process, the engine and the load generator spent per request. Phases:
   proxy pass-through   -> proxy (no faults) -> engine
   proxy 20 ms latency  -> proxy (--latency-ms 20) -> engine   (CPU should not grow)
   proxy faults         -> proxy (throttle 5%, 500s 1%, drop-after 1%) -> engine
+  proxy capacity model -> proxy (--capacity-model aws; on-demand table, nothing throttled:
+                          the cost of parsing, modelling and settling each request)
   aiohttp reference    -> a plain aiohttp server+ClientSession proxy (what the stream
                           implementation replaced), same measurement
   direct (again, warm) the engine's JIT is warmer by now: compare engine figures with this
@@ -203,6 +205,7 @@ def main() -> None:
             ("proxy 20 ms latency", ["--latency-ms", "20"], False),
             ("proxy faults", ["--throttle-rate", "0.05", "--error-rate", "0.01",
                               "--drop-after-rate", "0.01", "--fault-seed", "1"], False),
+            ("proxy capacity model", ["--capacity-model", "aws"], False),
             ("aiohttp reference", [], True),
         ]:
             proc, url = start_proxy(target, extra, ref)
