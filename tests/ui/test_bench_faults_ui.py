@@ -64,3 +64,61 @@ async def test_form_fault_field_reaches_the_proxy(make_app, kind):
     assert px["injected_total"] == px["injected"][injected_kind], px
     assert r[client_counter] == px["injected"][injected_kind], (r[client_counter], px)
     assert r["failed"] == 0 and r["verified"] == ITEMS
+
+
+def test_capacity_model_fields_parse():
+    from ddbtui.config import Connection
+    from ddbtui.ui.screens.bench import FormError, parse_fault_fields
+
+    local = Connection(region="us-east-1").with_endpoint("http://127.0.0.1:8000", engine="dynamodb-local")
+    cfg = parse_fault_fields({"capacity_model": "aws", "time_scale": "300"}, local)
+    assert cfg.capacity_model == "aws" and cfg.time_scale == 300 and "capacity model aws" in cfg.describe()
+    assert parse_fault_fields({"capacity_model": ""}, local) is None
+    for values, words in [({"time_scale": "10"}, "applies with a capacity model"),
+                          ({"capacity_model": "aws", "time_scale": "x"}, "takes a number"),
+                          ({"capacity_model": "aws", "time_scale": "0"}, "Time scale takes a number > 0")]:
+        with pytest.raises(FormError) as e:
+            parse_fault_fields(values, local)
+        assert e.value.field == "time_scale" and words in e.value.message
+
+
+async def test_form_capacity_model_throttles_a_provisioned_table(make_app, ui_client):
+    """The form's capacity model reaches the proxy process whole: a 10 WCU table written from
+    the TUI (4 workers: far above 10 writes/s on any machine) is throttled with TableWriteProvisionedThroughputExceeded, and the saved result's
+    client-side throttle count equals the proxy's count by reason."""
+    import uuid
+
+    from ddbtui.ui.screens.bench import BenchRunScreen, BenchScreen
+    from ddbtui.ui.screens.bench_results import BenchResultsScreen
+
+    table = f"cap_{uuid.uuid4().hex[:10]}"
+    ui_client.create_table(TableName=table, KeySchema=[{"AttributeName": "isbn", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "isbn", "AttributeType": "S"}],
+                           ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 10})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BenchScreen), what="bench form")
+        form = app.screen
+        sl = form.query_one("#strategies", SelectionList)
+        sl.deselect_all()
+        sl.select("aiohttp")
+        form.query_one("#items", Input).value = "60"
+        form.query_one("#concurrency", Input).value = "4"
+        form.query_one("#table", Input).value = table
+        form.query_one("#retry_mode", Select).value = "legacy"
+        form.query_one("#capacity_model", Select).value = "aws"
+        form.query_one("#time_scale", Input).value = "300"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, BenchRunScreen), what="live view")
+        run = app.screen
+        await wait_for(pilot, lambda: isinstance(app.screen, BenchResultsScreen) and run.saved_path,
+                       timeout=120, what="the saved result")
+        await pilot.pause(0.2)
+        doc = json.loads(Path(run.saved_path).read_text())
+    (r,) = doc["runs"]
+    cap = r["proxy"]["capacity"]
+    assert cap["throttled"].get("TableWriteProvisionedThroughputExceeded", 0) > 0, cap
+    assert r["throttled"] == cap["throttled_total"]
+    # a throttled request never reaches the engine: what the client counted ok is what is stored
+    assert r["ok"] + r["failed"] == 60 and r["verified"] == r["ok"] > 0

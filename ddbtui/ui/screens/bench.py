@@ -45,6 +45,7 @@ from ddbtui.ui.widgets.target_bar import TargetBar
 WORKLOADS = [("books (isbn key)", "books"), ("wallets (user_id, balance)", "wallets")]
 RETRY_MODES = [("standard", "standard"), ("adaptive", "adaptive"), ("legacy", "legacy"),
                ("none (1 attempt)", "none")]
+CAPACITY_MODELS = [("off", ""), ("AWS (throttle like AWS)", "aws")]
 MAX_ITEMS = 10_000_000
 MAX_CONCURRENCY = 4096
 MAX_REPEAT = 100
@@ -74,7 +75,7 @@ def _int(values: dict, name: str, label: str, lo: int, hi: int) -> int:
 def parse_fault_fields(values: dict, conn) -> Any:
     """The form's fault fields (one per row of the proxy's fault table with a form label)
     as a FaultConfig, or None when all are empty. Limits are the table's (FaultKind.parse)."""
-    given: dict[str, float] = {}
+    given: dict[str, Any] = {}
     for k in form_kinds():
         text = str(values.get(k.field, "") or "").strip()
         if not text:
@@ -85,6 +86,19 @@ def parse_fault_fields(values: dict, conn) -> Any:
             raise FormError(k.field, str(e)) from None
         if v:
             given[k.field] = v
+    model = values.get("capacity_model") or None
+    scale_text = str(values.get("time_scale", "") or "").strip()
+    if model is None and scale_text:
+        raise FormError("time_scale", "Time scale applies with a capacity model")
+    if model not in (None, "aws"):
+        model = None  # Select.NULL / blank
+    if model is not None:
+        given["capacity_model"] = model
+        if scale_text:
+            try:
+                given["time_scale"] = float(scale_text)
+            except ValueError:
+                raise FormError("time_scale", f"Time scale takes a number > 0, got {scale_text!r}") from None
     if not given:
         return None
     if conn is None or not conn.endpoint_url or conn.is_aws:
@@ -92,7 +106,8 @@ def parse_fault_fields(values: dict, conn) -> Any:
     try:
         return FaultConfig(**given)
     except ValueError as e:
-        raise FormError(list(given)[-1], str(e)) from None
+        field = "time_scale" if "--time-scale" in str(e) else [f for f in given if f.endswith(("_ms", "_rate"))][-1]
+        raise FormError(field, str(e).replace("--time-scale", "Time scale")) from None
 
 
 def parse_form(values: dict, conn) -> tuple[Any, Any]:
@@ -235,6 +250,11 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                 with Horizontal(classes="row"):
                     for k in group:
                         yield Field(k.label, Input(placeholder=k.placeholder, id=k.field), name=k.field)
+        with Horizontal(classes="row"):  # the AWS capacity model (ddbtui.local.proxy.capacity)
+            yield Field("Capacity model", Select(CAPACITY_MODELS, value="", allow_blank=False, id="capacity_model"),
+                        name="capacity_model")
+            yield Field("Time scale ×", Input(placeholder="1 (e.g. 300: burst 1 s)", id="time_scale"),
+                        name="time_scale")
 
     def on_mount(self) -> None:
         self.query_one("#items", Input).focus()
@@ -245,6 +265,7 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                 **{k: q(f"#{k}", Input).value for k in ("items", "concurrency", "repeat", "item_bytes", "table",
                                                          *LOAD_INPUTS)},
                 **{k.field: q(f"#{k.field}", Input).value for k in form_kinds()},
+                "capacity_model": q("#capacity_model", Select).value, "time_scale": q("#time_scale", Input).value,
                 "workload": q("#workload", Select).value, "retry_mode": q("#retry_mode", Select).value,
                 "mode": q("#mode", Select).value}
 
