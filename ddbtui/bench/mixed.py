@@ -462,7 +462,7 @@ def finish_pace(ctx: Any, spec: LoadSpec, pace: PaceStats | None, wall: float, c
         d = diagnose(target_rate=target, achieved_rate=achieved, stats=pace, max_in_flight=spec.max_in_flight,
                      service_p50_ms=svc.get("p50"), service_p50_first_ms=stats.first_service_p50_ms(),
                      client_cpu_share=(cpu / wall) if (cpu is not None and wall > 0) else None,
-                     throttled=ctx.recorder.throttled)
+                     throttled=ctx.recorder.throttled, service_min_ms=svc.get("min"))
     stats.pace = {**pace.to_dict(), "target_per_s": target, "achieved_per_s": achieved,
                   "lateness_p99_ms": lateness_p99_ms(pace), "diagnosis": d.to_dict(),
                   "target_series": sched.target_series(stats.interval)}

@@ -284,11 +284,13 @@ class Diagnosis:
 
 def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_in_flight: int,
              service_p50_ms: float | None, service_p50_first_ms: float | None,
-             client_cpu_share: float | None, throttled: int = 0) -> Diagnosis:
+             client_cpu_share: float | None, throttled: int = 0,
+             service_min_ms: float | None = None) -> Diagnosis:
     """Name what kept the client from its schedule.
 
     - nothing, when at least 99% of the target was sent and < 1% of sends were late;
-    - engine: throttles, or service time at least doubled since the run's first second;
+    - engine: throttles, or service time at least doubled since the run's first second, or
+      its median at least 10x the fastest answer (slow from the start);
     - in-flight cap: most late sends waited for a free slot while service time held
       (Little's law: rate x service time > --max-in-flight);
     - client CPU: sends were late with slots free (the sending loop itself was behind),
@@ -299,8 +301,9 @@ def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_
     if sent_share >= 0.99 and late_share < 0.01 and stats.skipped == 0:
         return Diagnosis(False, "none", f"held the target: {achieved_rate:,.0f}/s of {target_rate:,.0f}/s, "
                                          f"{late_share:.1%} of sends late")
-    slowed = (service_p50_ms is not None and service_p50_first_ms
-              and service_p50_ms >= 2.0 * service_p50_first_ms)
+    slowed = bool(service_p50_ms is not None and (
+        (service_p50_first_ms and service_p50_ms >= 2.0 * service_p50_first_ms)
+        or (service_min_ms and service_p50_ms >= 10.0 * service_min_ms)))
     cap_share = stats.late_at_cap / stats.late if stats.late else 0.0
     if sent_share >= 0.99:
         skipped = f", {stats.skipped:,} never sent" if stats.skipped else ""
@@ -312,8 +315,10 @@ def diagnose(*, target_rate: float, achieved_rate: float, stats: PaceStats, max_
     if throttled:
         return Diagnosis(True, "engine", f"{head}; the engine throttled {throttled:,} times")
     if cap_share >= 0.5 and slowed:
-        return Diagnosis(True, "engine", f"{head}; the engine slowed down (service p50 {service_p50_first_ms:.1f} "
-                                         f"-> {service_p50_ms:.1f} ms) and filled all {max_in_flight} in-flight slots")
+        was = service_p50_first_ms if service_p50_first_ms else service_min_ms
+        return Diagnosis(True, "engine", f"{head}; answers slowed down (service p50 {service_p50_ms:.1f} ms, "
+                                         f"from {was or 0:.1f} ms) and filled all {max_in_flight} in-flight slots: "
+                                         f"the engine, or what is between (proxy, network, a busy machine)")
     need = target_rate * (service_p50_ms or 0.0) / 1000.0
     if cap_share >= 0.5 and need < 0.8 * max_in_flight:
         return Diagnosis(True, "engine", f"{head}; all {max_in_flight} in-flight slots filled although the median "

@@ -178,6 +178,10 @@ def test_diagnosis_engine_and_none():
     d = diagnose(target_rate=500, achieved_rate=300, stats=slow, max_in_flight=8, service_p50_ms=40,
                  service_p50_first_ms=5, client_cpu_share=0.1)
     assert d.resource == "engine"
+    # slow from the first second on (the first-second baseline is slow too): the fastest answer tells
+    d = diagnose(target_rate=500, achieved_rate=300, stats=slow, max_in_flight=256, service_p50_ms=460,
+                 service_p50_first_ms=450, client_cpu_share=0.1, service_min_ms=21)
+    assert d.resource == "engine" and "raise --max-in-flight" not in d.sentence
     d = diagnose(target_rate=500, achieved_rate=300, stats=slow, max_in_flight=8, service_p50_ms=5,
                  service_p50_first_ms=5, client_cpu_share=0.1, throttled=12)
     assert d.resource == "engine" and "throttled 12" in d.sentence
