@@ -277,15 +277,16 @@ def _run(args: argparse.Namespace) -> int:
             say(f"target: {conn.describe()}")
             session = BenchSession(settings, conn, fault_cfg)
             try:
-                session.start()
+                session.probe()  # first contact: one sentence within seconds if unreachable
+                if settings.table:  # before the engine starts writing anything
+                    why = check_table(conn, settings.table, settings.force)
+                    if why:
+                        _err(why)
+                        return EXIT_USAGE
+                session.start(probe=False)
             except SessionError as e:
                 _err(str(e))
                 return EXIT_LOST
-            if settings.table:
-                why = check_table(conn, settings.table, settings.force)
-                if why:
-                    _err(why)
-                    return EXIT_USAGE
             if fault_cfg is not None:
                 say(f"fault proxy {session.proxy_url} -> {conn.endpoint_url}: {fault_cfg.describe()}")
             return _run_and_report(session, args, console)

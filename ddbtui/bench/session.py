@@ -92,9 +92,11 @@ class BenchSession:
             raise SessionError(explain(e, target=self.connection.describe(),
                                        region=self.connection.region)) from e
 
-    def start(self) -> BenchSession:
-        """First contact, the fault proxy (if any), then the engine process. Blocking."""
-        self.probe()
+    def start(self, *, probe: bool = True) -> BenchSession:
+        """First contact (unless the caller did it: `probe=False`), the fault proxy (if any),
+        then the engine process. Blocking."""
+        if probe:
+            self.probe()
         with self._lock:
             if self._closed or self._cancel_requested:
                 raise SessionError("cancelled before the engine started")

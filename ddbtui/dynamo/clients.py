@@ -2,7 +2,7 @@
 config), aioboto3, and ddbtui's raw aiohttp client. Endpoint, region and credentials come
 from the Connection only, so all of them reach the same place with the same key.
 
-Timeouts: connect 3 s, read 10 s by default, so an unreachable endpoint fails within
+Timeouts: connect 2 s, read 10 s by default, so an unreachable endpoint fails within
 seconds instead of hanging (a fault proxy's injected latency raises the read timeout: see
 `bench.session`).
 """
@@ -18,7 +18,7 @@ from ddbtui.dynamo.errors import ConnectionProblem
 if TYPE_CHECKING:  # pragma: no cover
     from ddbtui.dynamo.raw import RawDynamoClient
 
-CONNECT_TIMEOUT = 3.0
+CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 10.0
 
 _lock = threading.Lock()
