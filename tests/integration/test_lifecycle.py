@@ -14,6 +14,7 @@ Failed before: yes -- the fault proxy process had no way to notice its parent's 
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import signal
 import subprocess
@@ -142,3 +143,31 @@ def test_bench_cli_sigterm_saves_partial_result_and_exits_143(dynamodb_local_eng
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait(10)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (a terminal for the TUI)")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_tui_from_an_interactive_shell_leaves_no_engine(sig, tmp_path):
+    """The TUI in a terminal pane, started from `bash -i -c`, with the local engine it
+    starts (moto: quick to start); killed by `sig`: the engine goes with it."""
+    session = f"ddbtui-life-{os.getpid()}-{sig}"
+    env = f"PYTHONPATH={ROOT} DDBTUI_DATA_DIR={tmp_path}"
+    cmd = f"bash -i -c 'cd {ROOT} && {env} {sys.executable} -m ddbtui --engine moto; sleep 30'"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd], check=True)
+    try:
+        deadline = time.monotonic() + 90
+        tui = engine = None
+        while time.monotonic() < deadline and engine is None:
+            time.sleep(0.2)
+            for p in psutil.process_iter(["cmdline"]):
+                cl = p.info["cmdline"] or []
+                if cl[-3:] == ["-m", "ddbtui", "--engine"] or cl[-4:-1] == ["-m", "ddbtui", "--engine"]:
+                    tui = p
+            if tui is not None:
+                kids = [k for k in tui.children() if "moto.server" in " ".join(k.cmdline())]
+                engine = kids[0] if kids else None
+        assert tui is not None and engine is not None, "the TUI and its engine did not start"
+        os.kill(tui.pid, sig)
+        assert not _wait_gone({tui.pid, engine.pid})
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
