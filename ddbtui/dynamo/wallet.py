@@ -400,45 +400,81 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class SeedResult:
-    items: list[dict[str, Any]]  # every wallet planned
+    items: list[dict[str, Any]]  # the wallets generated (all of them unless stopped early)
     written: int  # how many were written (all, unless cancelled or failed)
     cancelled: bool = False
     seconds: float = 0.0
     error: str | None = None  # why writing stopped early (written ones stay)
+    total: int = 0  # how many were planned
 
     @property
     def complete(self) -> bool:
-        return self.written == len(self.items)
+        return self.written == self.total
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    """What a seed of `n` writes: Faker names and e-mails, whole balances, user ids
+    `<prefix>-<tag>-<i>`. Item i depends only on (seed, i // SEED_CHUNK), so chunks are made
+    lazily as they are written (progress starts at once, a stop is immediate) and one plan per
+    confirmed intent always means the same wallets, never new ones."""
+
+    n: int
+    seed: int
+    tag: str
+    prefix: str = "user"
+    min_balance: int = 0
+    max_balance: int = 1000
+
+    @property
+    def chunks(self) -> int:
+        return (self.n + SEED_CHUNK - 1) // SEED_CHUNK
+
+    def chunk(self, c: int, fake: Any = None) -> list[dict[str, Any]]:
+        """Items [c*25, (c+1)*25) of the plan (pass a Faker to reuse; it is reseeded)."""
+        if fake is None:
+            from faker import Faker  # function-local: loading Faker's locales costs ~100 ms of start-up
+
+            fake = Faker(use_weighting=False)  # 7x faster names; real names still
+        sub = self.seed * 1_000_003 + c
+        fake.seed_instance(sub)
+        rng = random.Random(sub)
+        lo = c * SEED_CHUNK
+        return [{KEY: f"{self.prefix}-{self.tag}-{i:05d}", "name": fake.name(), "email": fake.email(),
+                 BALANCE: Decimal(rng.randint(self.min_balance, self.max_balance)), "version": Decimal(1)}
+                for i in range(lo, min(lo + SEED_CHUNK, self.n))]
+
+    def items(self) -> list[dict[str, Any]]:
+        from faker import Faker  # function-local: see chunk()
+
+        fake = Faker(use_weighting=False)
+        return [it for c in range(self.chunks) for it in self.chunk(c, fake)]
 
 
 def plan_seed(n: int, *, seed: int | None = None, min_balance: int = 0, max_balance: int = 1000,
-              prefix: str = "user") -> list[dict[str, Any]]:
-    """The wallets a seed of `n` will write: Faker names and e-mails, whole balances. One
-    plan per confirmed intent: resending it rewrites the same user ids, never new ones."""
-    if n < 1 or n > 100_000:
+              prefix: str = "user") -> SeedPlan:
+    """The plan for one seed intent (nothing generated yet). ValidationError for a bad n."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1 or n > 100_000:
         raise ValidationError("seed between 1 and 100,000 wallets", field="count")
-    from faker import (
-        Faker,  # function-local: loading Faker's locales costs ~100 ms of start-up
-    )
-
-    fake = Faker(use_weighting=False)  # 7x faster names; real names still, less common ones as often
     rng = random.Random(seed)
-    if seed is not None:
-        fake.seed_instance(seed)
+    s = rng.getrandbits(31) if seed is None else seed
     tag = uuid.UUID(int=rng.getrandbits(128)).hex[:6] if seed is not None else uuid.uuid4().hex[:6]
-    return [{KEY: f"{prefix}-{tag}-{i:05d}", "name": fake.name(), "email": fake.email(),
-             BALANCE: Decimal(rng.randint(min_balance, max_balance)), "version": Decimal(1)}
-            for i in range(n)]
+    return SeedPlan(n, s, tag, prefix, min_balance, max_balance)
 
 
-def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
+def write_seed(client: Any, table: str, plan: SeedPlan, *,
                progress: Progress | None = None, cancel: threading.Event | None = None,
                workers: int = SEED_WORKERS) -> SeedResult:
-    """BatchWriteItem in chunks of 25, `workers` chunks in flight. `progress(done, total)`
-    after each chunk; `cancel` stops before the next chunk. A failing chunk stops the seed
-    (the chunks in flight finish and are counted); the result says how many were written."""
+    """BatchWriteItem in chunks of 25, `workers` chunks in flight, each chunk generated just
+    before it is sent. `progress(done, total)` after each chunk; `cancel` stops before the
+    next chunk. A failing chunk stops the seed (the chunks in flight finish and are
+    counted); the result says how many were written."""
+    from faker import Faker  # function-local: see SeedPlan.chunk
+
     t0 = time.perf_counter()
-    chunks = iter([items[i:i + SEED_CHUNK] for i in range(0, len(items), SEED_CHUNK)])
+    fake = Faker(use_weighting=False)
+    made: list[dict[str, Any]] = []
+    next_chunk = 0
     done = 0
     stop = False
     cancelled = False
@@ -451,10 +487,12 @@ def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
                 if cancel is not None and cancel.is_set():
                     stop = cancelled = True
                     break
-                chunk = next(chunks, None)
-                if chunk is None:
+                if next_chunk >= plan.chunks:
                     stop = True
                     break
+                chunk = plan.chunk(next_chunk, fake)
+                next_chunk += 1
+                made.extend(chunk)
                 f = ex.submit(batch_put, client, table, cast("list[Mapping[Any, Any]]", chunk))
                 sizes[f] = len(chunk)
                 pending.add(f)
@@ -470,16 +508,16 @@ def write_seed(client: Any, table: str, items: list[dict[str, Any]], *,
                     continue
                 done += size
                 if progress is not None:
-                    progress(done, len(items))
-    return SeedResult(items, done, cancelled and done < len(items), time.perf_counter() - t0, error)
+                    progress(done, plan.n)
+    return SeedResult(made, done, cancelled and done < plan.n, time.perf_counter() - t0, error, plan.n)
 
 
 def seed_wallets(client: Any, table: str, n: int, *, seed: int | None = None, min_balance: int = 0,
                  max_balance: int = 1000, prefix: str = "user", progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> SeedResult:
     """Create n wallets with Faker names and random whole balances (batch writes)."""
-    items = plan_seed(n, seed=seed, min_balance=min_balance, max_balance=max_balance, prefix=prefix)
-    return write_seed(client, table, items, progress=progress, cancel=cancel)
+    plan = plan_seed(n, seed=seed, min_balance=min_balance, max_balance=max_balance, prefix=prefix)
+    return write_seed(client, table, plan, progress=progress, cancel=cancel)
 
 
 def total_balance(client: Any, table: str) -> tuple[Decimal, int, int]:

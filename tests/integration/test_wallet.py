@@ -132,6 +132,7 @@ def test_seed_wallets(client, wallets):
     assert seen[-1] == (60, 60) and [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert T.count_items(client, wallets) == 62
     assert W.seed_wallets(client, wallets, 3, seed=7).items[0]["name"] == items[0]["name"]  # seeded
+    assert W.plan_seed(60, seed=7).items() == items  # one plan = the same wallets on a resend
     with pytest.raises(ValidationError):
         W.seed_wallets(client, wallets, 0)
 

@@ -145,7 +145,7 @@ def test_wallet_state_machine_under_faults(dynamodb_local_engine):
     WalletMachine.seen = seen
     try:
         run_state_machine_as_test(WalletMachine, settings=settings(
-            max_examples=40, stateful_step_count=12, deadline=None, database=None,
+            max_examples=30, stateful_step_count=12, deadline=None, database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     finally:
         T.delete_table(direct, table)

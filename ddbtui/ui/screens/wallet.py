@@ -107,7 +107,8 @@ class _WalletForm(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
             label.update("")
             return
         item = self.known.get(uid)
-        label.update(self._balance_text(item, "as loaded") if item is not None else "reading the balance…")
+        label.update(self._balance_text(item, "as loaded") if item is not None else
+                     f"reading the balance…{self._completion_hint(uid)}")
         self._peek_seq += 1
         self.peek(wid, uid)
 
@@ -132,7 +133,19 @@ class _WalletForm(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
         if msg.user_id != self.value(msg.field).strip():
             return  # the field changed since; a newer read is on its way
         label = self.query_one(f"#bal-{msg.field}", Static)
-        label.update(f"balance unknown: {msg.error}" if msg.error else self._balance_text(msg.item))
+        if msg.error:
+            label.update(f"balance unknown: {msg.error}")
+        elif msg.item is None:
+            label.update(f"no such wallet{self._completion_hint(msg.user_id)}")
+        else:
+            label.update(self._balance_text(msg.item))
+
+    def _completion_hint(self, prefix: str) -> str:
+        matches = sorted(k for k in self.known if k.startswith(prefix) and k != prefix)
+        if not matches:
+            return ""
+        more = f" (+{len(matches) - 1} more)" if len(matches) > 1 else ""
+        return f" · → completes to {matches[0]}{more}"
 
     # ------------------------------------------------------------ submit / outcome
     @on(Input.Submitted)
@@ -349,7 +362,7 @@ class SeedWalletsScreen(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
 
     @work(group="wallet", thread=True, exit_on_error=False)
     def seed(self, n: int, cancel: threading.Event) -> None:
-        items = W.plan_seed(n)
+        plan = W.plan_seed(n)
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -359,7 +372,7 @@ class SeedWalletsScreen(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
                 last[0] = now
                 self.post_message(SeedProgressed(done, total))
 
-        self.post_message(SeedFinished(W.write_seed(self.app.client(), self.table, items,
+        self.post_message(SeedFinished(W.write_seed(self.app.client(), self.table, plan,
                                                     progress=progress, cancel=cancel)))
 
     def on_seed_progressed(self, msg: SeedProgressed) -> None:
@@ -370,10 +383,10 @@ class SeedWalletsScreen(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
         self.result = res
         self.query_one("#seed-progress", ProgressBar).update(progress=res.written)
         if res.error:
-            text = (f"Seeding stopped: {res.error}. {res.written:,} of {len(res.items):,} wallets "
+            text = (f"Seeding stopped: {res.error}. {res.written:,} of {res.total:,} wallets "
                     f"were written before that.")
         elif res.cancelled:
-            text = f"Stopped: {res.written:,} of {len(res.items):,} wallets written; the rest were not."
+            text = f"Stopped: {res.written:,} of {res.total:,} wallets written; the rest were not."
         else:
             text = f"Seeded {res.written:,} wallets in {res.seconds:.1f} s."
         self._finish(text)
@@ -406,5 +419,5 @@ class SeedWalletsScreen(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
             super().worker_failed(worker, error)
             return
         why = error.message if isinstance(error, DdbError) else self.app.explain(error) if error else "failed"
-        self.result = W.SeedResult([], self._written, True)
+        self.result = W.SeedResult([], self._written, True)  # total unknown here
         self._finish(f"Seeding stopped: {why}. {self._written:,} wallets were written before that.")
