@@ -9,8 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ddbtui.ui.widgets.form import MarksSubmitKeys
 
-class ConfirmDeleteTableScreen(ModalScreen[bool]):
+
+class ConfirmDeleteTableScreen(MarksSubmitKeys, ModalScreen[bool]):
     """Type the table name to enable the Delete button."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -57,7 +59,7 @@ class ConfirmDeleteTableScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(MarksSubmitKeys, ModalScreen[bool]):
     """A yes/no question; the confirm button says what will happen."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

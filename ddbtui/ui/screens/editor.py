@@ -25,7 +25,7 @@ from ddbtui.dynamo.errors import ConcurrentChange, DdbError, ValidationError
 from ddbtui.dynamo.wallet import check_wallet_item
 from ddbtui.ui.messages import ItemSaved
 from ddbtui.ui.screens.base import DdbScreenMixin
-from ddbtui.ui.widgets.form import FieldError, SubmitGuard
+from ddbtui.ui.widgets.form import FieldError, MarksSubmitKeys, SubmitGuard
 
 MODES = {"ddb": "DynamoDB JSON (types shown)", "plain": "plain JSON"}
 _EMPTY = {"S": "", "N": "0", "B": ""}
@@ -61,7 +61,7 @@ class UnsavedChangesScreen(ModalScreen[str]):
         self.dismiss(choice)
 
 
-class ItemEditorScreen(DdbScreenMixin, SubmitGuard, ModalScreen[dict | None]):
+class ItemEditorScreen(MarksSubmitKeys, DdbScreenMixin, SubmitGuard, ModalScreen[dict | None]):
     CSS_PATH = "editor.tcss"
     SUBMIT_BUTTONS = ("save",)
     BINDINGS = [

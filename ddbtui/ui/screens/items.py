@@ -11,11 +11,10 @@ formatted, so a million loaded items cost their bytes, not a million rows of wid
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from rich.markup import escape
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -27,6 +26,7 @@ from ddbtui.ui.messages import (
 )
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
 from ddbtui.ui.widgets.virtual_table import ItemStore, VirtualItemTable, encode_item
+from ddbtui.ui.widgets.form import is_repeated_submit_key
 from ddbtui.ui.widgets.progress import ProgressTracker, show_progress
 
 FIRST_PAGE = 100
@@ -34,9 +34,6 @@ PAGE = 1000
 MAX_COLUMNS = 24
 CELL_MAX = 40
 NEAR_BOTTOM = 25  # rows/lines from the end that trigger the next page
-# Enter within this long after a confirmed write ended belongs to the same burst of key
-# presses (a second Enter on a dialog): it must not open the editor on the row behind.
-WRITE_SETTLE_S = 0.5
 WALLET_ACTIONS = frozenset({"seed", "deposit", "withdraw", "transfer"})
 
 
@@ -83,7 +80,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._loading_all = False
         self._cancel = threading.Event()
         self._writing = False  # a confirmed batch delete is in flight
-        self._settle_until = 0.0
         self._failed: str | None = None  # why the last read failed ("query failed: ...")
         self.load_tracker: ProgressTracker | None = None
         self.delete_tracker: ProgressTracker | None = None
@@ -422,7 +418,12 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     def _write_ended(self) -> None:
         self._writing = False
-        self._settle_until = time.monotonic() + WRITE_SETTLE_S
+
+    def on_key(self, event: events.Key) -> None:
+        if is_repeated_submit_key(self.app, event):
+            # the Enter that confirmed a dialog, pressed again: not a request to edit
+            event.stop()
+            event.prevent_default()
 
     def on_items_deleted(self, msg: ItemsDeleted) -> None:
         self._write_ended()
@@ -448,8 +449,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
     # ------------------------------------------------------------------ editor
     @on(VirtualItemTable.RowSelected, "#items")
     def _row_selected(self, event: VirtualItemTable.RowSelected) -> None:
-        if self._writing or time.monotonic() < self._settle_until:
-            return  # a repeated Enter from the dialog that just wrote, not a request to edit
+        if self._writing:
+            return  # a confirmed delete is in flight: Enter is not a request to edit its rows
         self.action_edit()
 
     def action_edit(self) -> None:

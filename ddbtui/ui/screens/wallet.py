@@ -39,12 +39,12 @@ from ddbtui.ui.messages import (
     WalletsChanged,
 )
 from ddbtui.ui.screens.base import DdbScreenMixin
-from ddbtui.ui.widgets.form import Field, FieldError, FormMixin, SubmitGuard
+from ddbtui.ui.widgets.form import Field, FieldError, FormMixin, MarksSubmitKeys, SubmitGuard
 
 SEED_PROGRESS_EVERY_S = 0.1  # at most ~10 progress messages a second
 
 
-class _WalletForm(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
+class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
     """Shared: submit on enter/ctrl+s/button, inline errors, in-flight guard, outcome."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "OK")]
@@ -295,7 +295,7 @@ class TransferScreen(_WalletForm):
         return W.transfer_op(self.table, self.value("from_id"), self.value("to_id"), self.value("amount"))
 
 
-class SeedWalletsScreen(DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
+class SeedWalletsScreen(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
     """Seed N wallets: one plan per confirmed intent, a progress bar with ETA, escape stops."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel / stop"), Binding("ctrl+s", "submit", "Seed")]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -121,3 +125,31 @@ class SubmitGuard:
         for wid in self.SUBMIT_BUTTONS:
             for b in self.query(f"#{wid}"):  # type: ignore[attr-defined]
                 b.disabled = disabled
+
+
+# A key that repeats the one that submitted a dialog, pressed within this long after it,
+# belongs to the same burst of presses (a double Enter): the screen behind ignores it.
+REPEAT_KEY_S = 0.5
+SUBMIT_KEYS = frozenset({"enter", "ctrl+s"})
+_last_submit_key: WeakKeyDictionary[Any, float] = WeakKeyDictionary()
+
+
+def note_submit_key(app: Any, event: events.Key) -> None:
+    """Remember when (by the key event's own timestamp) a dialog saw a submitting key."""
+    if event.key in SUBMIT_KEYS:
+        _last_submit_key[app] = event.time
+
+
+def is_repeated_submit_key(app: Any, event: events.Key) -> bool:
+    """Whether `event` is a submitting key pressed within REPEAT_KEY_S of the last one a
+    dialog saw (measured between the presses, not when they are processed)."""
+    last = _last_submit_key.get(app)
+    return event.key in SUBMIT_KEYS and last is not None and 0 <= event.time - last < REPEAT_KEY_S
+
+
+class MarksSubmitKeys:
+    """Mix into a dialog that writes: its Enter / ctrl+s presses are remembered, so the same
+    key pressed again right after the dialog closed does not act on the screen behind."""
+
+    def on_key(self, event: events.Key) -> None:
+        note_submit_key(self.app, event)  # type: ignore[attr-defined]
