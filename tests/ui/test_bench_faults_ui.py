@@ -116,6 +116,8 @@ async def test_form_capacity_model_throttles_a_provisioned_table(make_app, ui_cl
                        timeout=120, what="the saved result")
         await pilot.pause(0.2)
         doc = json.loads(Path(run.saved_path).read_text())
+        shown = app.screen.query_one("#res-summary").render()  # the results screen splits throttles by reason
+        assert "throttled by reason: TableWriteProvisionedThroughputExceeded" in str(shown)
     (r,) = doc["runs"]
     cap = r["proxy"]["capacity"]
     assert cap["throttled"].get("TableWriteProvisionedThroughputExceeded", 0) > 0, cap

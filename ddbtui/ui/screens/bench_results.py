@@ -107,6 +107,9 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         hf = report.hyperfine_lines(self.doc)
         if hf:
             t.append("\n" + "\n".join(hf), style="dim")
+        px = report.proxy_lines(self.doc)  # what the fault proxy injected / throttled, by reason
+        if px:
+            t.append("\n\n" + "\n".join(px), style="dim")
         return t
 
     # report.COLUMNS: strategy conc items/s time range p50 p90 p99 p99.9 max cpu retries throttles
