@@ -12,8 +12,21 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
-from ddbtui import __version__
+import argcomplete  # only then: a TAB press, not every start-up
+
+from ddbtui import __version__, commands
+from ddbtui.bench.cli import add_arguments as add_bench
+from ddbtui.bench.cli import run as run_bench
+from ddbtui.cli_args import add_connection_arguments
+from ddbtui.commands import config_cmd
+from ddbtui.commands.common import CommandError
+from ddbtui.config import resolve_target
+from ddbtui.dynamo.errors import DdbError, explain
+from ddbtui.local import engine as eng_mod
+from ddbtui.local.engine import EngineError, LocalEngine
+from ddbtui.local.proxy import FaultConfig, ProxyThread, add_proxy_arguments, fault_config_from_args, run_proxy_forever
 
 EPILOG = """\
 Target: with no --endpoint-url, --profile, --aws or AWS_ENDPOINT_URL(_DYNAMODB), ddbtui starts
@@ -23,21 +36,6 @@ standard AWS credential chain (AWS_PROFILE, SSO, env, instance roles).
 Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or AWS_PROFILE sign for any
 endpoint (local ones too); with none of them a local endpoint gets a dummy key.
 """
-
-
-def add_connection_arguments(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
-    """Target options. On a subcommand they default to SUPPRESS so that
-    `ddbtui --endpoint-url X bench` and `ddbtui bench --endpoint-url X` both work."""
-    d = {"default": argparse.SUPPRESS} if sub else {}
-    g = p.add_argument_group("target")
-    g.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. http://127.0.0.1:8000 (signed with "
-                                          "AWS_ACCESS_KEY_ID or --profile keys when given, else a dummy key)", **d)
-    g.add_argument("--region", help="AWS region (default: AWS_REGION, the profile's, or us-east-1)", **d)
-    g.add_argument("--profile", help="AWS profile from ~/.aws/config (implies real AWS unless --endpoint-url)", **d)
-    g.add_argument("--aws", action="store_true", help="use real AWS with the standard credential chain", **d)
-    g.add_argument("--engine", choices=("auto", "dynamodb-local", "moto"),
-                   help="local engine to start when no target is given (default: auto)",
-                   **(d or {"default": "auto"}))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="run write-concurrency benchmarks headless",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_connection_arguments(b, sub=True)
-    from ddbtui.bench.cli import add_arguments as add_bench
 
     add_bench(b)
     b.add_argument("--preset", metavar="NAME",
@@ -69,8 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--in-memory", action="store_true", help="keep data in memory only")
     m.add_argument("--data-dir", help="directory for DynamoDB Local's data")
     _add_proxy_args(loc)
-
-    from ddbtui import commands
 
     commands.register(sub, _add_data_target)
 
@@ -91,14 +86,10 @@ def _add_data_target(p: argparse.ArgumentParser) -> None:
 
 
 def _add_proxy_args(p) -> None:
-    from ddbtui.local.proxy import add_proxy_arguments
-
     add_proxy_arguments(p)
 
 
 def _fault_config(args):
-    from ddbtui.local.proxy import fault_config_from_args
-
     return fault_config_from_args(args)
 
 
@@ -110,12 +101,8 @@ def _subparser(p: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (argcomplete protocol)
-        import argcomplete  # only then: a TAB press, not every start-up
 
         argcomplete.autocomplete(parser)  # prints the candidates and exits
-    from ddbtui.commands import config_cmd
-    from ddbtui.commands.common import CommandError
-    from ddbtui.dynamo.errors import DdbError
 
     try:
         config_cmd.apply_bench_preset(sys.argv[1:] if argv is None else list(argv),
@@ -134,15 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in commands.NAMES:
             return commands.run(args)
         if args.command == "bench":
-            from ddbtui.bench.cli import run as run_bench
             return run_bench(args)
         return cmd_tui(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # one clear sentence, never a traceback
-        from ddbtui.dynamo.errors import explain
-        from ddbtui.local.engine import EngineError
 
         if isinstance(e, EngineError):
             print(f"ddbtui: {e}", file=sys.stderr)
@@ -154,17 +138,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def resolve(args):
-    from ddbtui.config import resolve_target
-
     return resolve_target(endpoint_url=args.endpoint_url, region=args.region,
                           profile=args.profile, aws=args.aws)
 
 
 def cmd_tui(args) -> int:
-    from pathlib import Path
-
-    from ddbtui.local.engine import LocalEngine
-
     choice = resolve(args)
     engine = None
     if choice.needs_local_engine:
@@ -172,7 +150,7 @@ def cmd_tui(args) -> int:
                              data_dir=Path(args.data_dir) if args.data_dir else None)
         engine.launch()  # main thread: the child is tied to it (see LocalEngine.launch)
     try:
-        from ddbtui.ui.app import DdbApp
+        from ddbtui.ui.app import DdbApp  # lazy: textual is only for the TUI (~300 ms at start-up)
 
         app = DdbApp(connection=choice.connection, engine=engine, read_only=args.read_only)
         app.run()
@@ -183,10 +161,6 @@ def cmd_tui(args) -> int:
 
 
 def cmd_local(args) -> int:
-    from pathlib import Path
-
-    from ddbtui.local import engine as eng_mod
-
     if args.action == "install":
         ok, why = eng_mod.dynamodb_local_available()
         jar = eng_mod.install_dynamodb_local()
@@ -210,8 +184,6 @@ def cmd_local(args) -> int:
     proxy = None
     cfg = _fault_config(args)
     if cfg is not None:
-        from ddbtui.local.proxy import ProxyThread
-
         proxy = ProxyThread(e.endpoint_url, cfg)
         proxy.start()
         endpoint = proxy.url
@@ -240,8 +212,6 @@ def cmd_local(args) -> int:
 
 
 def cmd_proxy(args) -> int:
-    from ddbtui.local.proxy import FaultConfig, run_proxy_forever
-
     cfg = _fault_config(args) or FaultConfig()
     run_proxy_forever(args.target, cfg, args.port)
     return 0

@@ -235,7 +235,7 @@ def _check_endpoint(url: str, what: str) -> None:
 
 
 def _botocore_session(profile: str | None, env: Mapping[str, str]) -> Any:
-    import botocore.session  # only for remote targets: keeps `ddbtui` start-up light
+    import botocore.session  # lazy: only for remote targets: keeps `ddbtui` start-up light
 
     s = botocore.session.Session(profile=profile)
     cfg = env.get("AWS_CONFIG_FILE")
@@ -245,7 +245,7 @@ def _botocore_session(profile: str | None, env: Mapping[str, str]) -> Any:
 
 
 def _scoped_config(session: Any, profile: str | None) -> dict[str, Any]:
-    from botocore.exceptions import ProfileNotFound
+    from botocore.exceptions import ProfileNotFound  # lazy: botocore costs ~200 ms at start-up
 
     try:
         return dict(session.get_scoped_config())
@@ -257,8 +257,8 @@ def _scoped_config(session: Any, profile: str | None) -> dict[str, Any]:
 def _configured_endpoint(session: Any, scoped: dict[str, Any],
                          env: Mapping[str, str]) -> tuple[str | None, str]:
     """botocore's configured endpoint for DynamoDB and which source set it."""
-    from botocore.configprovider import ConfiguredEndpointProvider
-    from botocore.exceptions import InvalidConfigError
+    from botocore.configprovider import ConfiguredEndpointProvider  # lazy: botocore costs ~200 ms at start-up
+    from botocore.exceptions import InvalidConfigError  # lazy: botocore costs ~200 ms at start-up
 
     if session.get_config_variable("ignore_configured_endpoint_urls"):
         return None, SOURCE_AWS
@@ -287,7 +287,7 @@ def _configured_endpoint(session: Any, scoped: dict[str, Any],
 def _aws_endpoint(session: Any, region: str) -> str:
     """The regional AWS endpoint as botocore computes it (partition-aware). Dummy keys: no
     credential lookup happens here."""
-    from botocore.config import Config
+    from botocore.config import Config  # lazy: botocore costs ~200 ms at start-up
 
     client = session.create_client("dynamodb", region_name=region, aws_access_key_id="x",
                                    aws_secret_access_key="x",

@@ -30,6 +30,7 @@ not valid TOML gives one sentence naming the file and line, and is never overwri
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import tomllib
@@ -41,6 +42,7 @@ import platformdirs
 import tomli_w
 
 from ddbtui.dynamo.errors import ValidationError
+from ddbtui.paths import data_dir
 
 APP = "ddbtui"
 TARGET_KEYS = ("endpoint_url", "profile", "region", "aws")
@@ -238,15 +240,11 @@ HISTORY_MAX = 200
 
 
 def history_path() -> Path:
-    from ddbtui.paths import data_dir
-
     return data_dir() / "partiql_history.jsonl"
 
 
 def load_history() -> list[str]:
     """Recent PartiQL statements, oldest first (unreadable lines are skipped)."""
-    import json
-
     try:
         lines = history_path().read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
@@ -263,8 +261,6 @@ def load_history() -> list[str]:
 
 
 def append_history(text: str) -> None:
-    import json
-
     p = history_path()
     with open(p, "a", encoding="utf-8") as f:
         f.write(json.dumps(text) + "\n")

@@ -1,7 +1,7 @@
 """`ddbtui bench`: headless write benchmarks with live progress and honest statistics.
 
 `add_arguments(parser)` adds the bench options (the connection options --endpoint-url,
---region, --profile, --aws, --engine come from ddbtui.cli); `run(args) -> int` runs it.
+--region, --profile, --aws, --engine come from ddbtui.cli_args); `run(args) -> int` runs it.
 Exit codes: 0 all good; 1 items lost or missing, or a run failed; 2 bad options or a
 non-empty --table without --force; 130 interrupted (Ctrl+C; partial results are saved with
 "complete": false); 143 (SIGTERM) / 129 (SIGHUP): stopped within ~2 s, the partial result
@@ -12,12 +12,34 @@ saved with "complete": false and "stopped_by". Every run goes through one
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import signal
 import sys
 import time
-
 from typing import TYPE_CHECKING, Any, Callable
 
-from ddbtui.bench.strategies import NAMES, STRATEGIES
+from rich.console import Console
+
+from ddbtui.bench import report, results
+from ddbtui.bench.keys import KEY_DISTRIBUTIONS
+from ddbtui.bench.live import LiveModel
+from ddbtui.bench.mixed import MIXED_STRATEGIES, LoadSpec, build_spec
+from ddbtui.bench.mixed_report import lines as mixed_lines
+from ddbtui.bench.openloop import ARRIVALS, parse_duration, parse_rate
+from ddbtui.bench.operations import OP_NAMES, YCSB
+from ddbtui.bench.proc import Terminated, signals_as_exception
+from ddbtui.bench.runner import Settings
+from ddbtui.bench.session import BenchSession, SessionError
+from ddbtui.bench.strategies import NAMES, STRATEGIES, parse_strategies
+from ddbtui.cli_args import add_connection_arguments
+from ddbtui.config import TargetError, resolve_target
+from ddbtui.dynamo import validation
+from ddbtui.dynamo.clients import new_client
+from ddbtui.dynamo.errors import DdbError, explain
+from ddbtui.dynamo.tables import table_is_empty, table_status
+from ddbtui.local.engine import EngineError, LocalEngine
+from ddbtui.local.proxy import add_proxy_arguments
 
 if TYPE_CHECKING:  # pragma: no cover
     from ddbtui.bench.runner import Settings
@@ -76,16 +98,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="do not keep the result in ddbtui's results directory")
     g.add_argument("--plain", action="store_true", help="plain text output even on a terminal")
     add_load_arguments(p)
-    try:
-        from ddbtui.local.proxy import add_proxy_arguments
-    except ImportError:  # pragma: no cover
-        return
+
     add_proxy_arguments(p)
 
 
 def _workload(s: str) -> str:
-    from ddbtui.bench.operations import YCSB
-
     if s in ("books", "wallets") or s.upper() in YCSB:
         return s if s in ("books", "wallets") else s.upper()
     raise argparse.ArgumentTypeError(f"--workload takes books, wallets or a YCSB workload A-F, got {s!r}")
@@ -102,10 +119,6 @@ def _arg(parse: Callable[[str, str], Any], opt: str) -> Callable[[str], Any]:
 
 def add_load_arguments(p: argparse.ArgumentParser) -> None:
     """Open loop, operations and mixes, key distributions, consumed capacity and cost (#15)."""
-    from ddbtui.bench.keys import KEY_DISTRIBUTIONS
-    from ddbtui.bench.openloop import ARRIVALS, parse_duration, parse_rate
-    from ddbtui.bench.operations import OP_NAMES
-
     g = p.add_argument_group(
         "open loop, mixes, capacity",
         "Any of these runs operations instead of the plain write benchmark (strategies aiohttp, "
@@ -144,9 +157,6 @@ def add_load_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
     """The LoadSpec (as a dict) when any #15 option is given, else None (plain write benchmark)."""
-    from ddbtui.bench.mixed import build_spec
-    from ddbtui.bench.operations import YCSB
-
     preset = args.workload if args.workload in YCSB else None
     wanted = (args.mode, args.rate, args.ramp, args.duration, args.mix, args.keys, args.records,
               args.item_sizes, preset)
@@ -161,14 +171,9 @@ def load_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    from ddbtui.bench.runner import Settings
-    from ddbtui.bench.strategies import parse_strategies
-
     load = load_from_args(args)
     strategies = parse_strategies(args.strategies)
     if load is not None and args.strategies.strip() in ("", "all"):
-        from ddbtui.bench.mixed import MIXED_STRATEGIES
-
         strategies = [s for s in strategies if s in MIXED_STRATEGIES]
     return Settings(strategies=strategies, items=args.items, load=load,
                     concurrency=args.concurrency, repeat=args.repeat,
@@ -184,11 +189,6 @@ def _err(msg: str) -> None:
 
 def check_table(conn: Connection, name: str, force: bool) -> str | None:
     """A sentence when --table NAME must not be written into, else None."""
-    from ddbtui.dynamo import validation
-    from ddbtui.dynamo.clients import new_client
-    from ddbtui.dynamo.errors import DdbError
-    from ddbtui.dynamo.tables import table_is_empty, table_status
-
     try:
         validation.table_name(name)
     except DdbError as e:
@@ -209,8 +209,6 @@ def run(args: argparse.Namespace) -> int:
 def _run_json_to_stdout(args: argparse.Namespace) -> int:
     """`--json -`: the result document is the only thing on stdout (for jq); progress, the
     report and notes go to stderr."""
-    import contextlib
-
     out = sys.stdout
     args.json = None
     args.json_stdout = out
@@ -219,10 +217,6 @@ def _run_json_to_stdout(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ddbtui.bench.proc import Terminated, signals_as_exception
-    from ddbtui.bench.session import BenchSession, SessionError
-    from ddbtui.config import TargetError, resolve_target
-
     try:
         settings = settings_from_args(args)
     except ValueError as e:
@@ -251,8 +245,6 @@ def _run(args: argparse.Namespace) -> int:
     tty = sys.stdout.isatty() and not args.plain
     console = None
     if tty:
-        from rich.console import Console
-
         console = Console()
     def say(m: str) -> None:
         if console is not None:
@@ -265,7 +257,6 @@ def _run(args: argparse.Namespace) -> int:
             # started before our SIGTERM handler: the engine module's own handler (stop the
             # engine, exit 143) covers a signal during start-up; ours, installed after it,
             # then takes over so the run is cancelled and saved before the engine stops.
-            from ddbtui.local.engine import LocalEngine
 
             engine = LocalEngine(engine=getattr(args, "engine", None) or "auto", in_memory=True)
             engine.start()
@@ -305,15 +296,9 @@ TERMINATE_GRACE = 1.2
 
 
 def _run_and_report(session: BenchSession, args: argparse.Namespace, console: Any) -> int:
-    from ddbtui.bench import report, results
-    from ddbtui.bench.live import LiveModel
-    from ddbtui.bench.proc import Terminated
-
     settings = session.settings
     total = settings.items
     if settings.load is not None:
-        from ddbtui.bench.mixed import LoadSpec
-
         total = LoadSpec.from_dict(settings.load).expected_ops() or settings.items
     progress = (report.RichProgress(console, settings.strategies, total, settings.repeat)
                 if console else report.PlainProgress())
@@ -364,8 +349,6 @@ def _run_and_report(session: BenchSession, args: argparse.Namespace, console: An
         session.write_json(args.json)
     sink = getattr(args, "json_stdout", None)
     if sink is not None:
-        import json
-
         sink.write(json.dumps(doc, indent=1, default=str) + "\n")
         sink.flush()
     if doc.get("error") and not doc.get("runs"):
@@ -375,7 +358,6 @@ def _run_and_report(session: BenchSession, args: argparse.Namespace, console: An
             report.render_rich(doc, console)
         else:
             report.render_plain(doc)
-        from ddbtui.bench.mixed_report import lines as mixed_lines
 
         for line in mixed_lines(doc):
             print(line, flush=True)
@@ -397,25 +379,14 @@ def _run_and_report(session: BenchSession, args: argparse.Namespace, console: An
 
 
 def signal_name(signum: int) -> str:
-    import signal
-
     return signal.Signals(signum).name
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Standalone parser (python -m ddbtui.bench): connection flags + bench options."""
     p = argparse.ArgumentParser(prog="python -m ddbtui.bench")
-    try:
-        from ddbtui.cli import add_connection_arguments
 
-        add_connection_arguments(p)
-    except ImportError:  # pragma: no cover
-        g = p.add_argument_group("target")
-        g.add_argument("--endpoint-url")
-        g.add_argument("--region")
-        g.add_argument("--profile")
-        g.add_argument("--aws", action="store_true")
-        g.add_argument("--engine", choices=("auto", "dynamodb-local", "moto"), default="auto")
+    add_connection_arguments(p)
     add_arguments(p)
     return p
 
@@ -427,8 +398,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as e:  # one sentence, never a traceback
-        from ddbtui.dynamo.errors import explain
-        from ddbtui.local.engine import EngineError
 
         _err(str(e) if isinstance(e, EngineError) else explain(e))
         return EXIT_LOST

@@ -24,6 +24,11 @@ from typing import Any, Callable, Iterable, Iterator, TypedDict
 
 from ddbtui.bench.events import Phase, RunRecord, RunState, Snapshot, SnapKind
 
+import psutil
+from hdrh.histogram import HdrHistogram
+
+from ddbtui.bench.stats import new_histogram
+
 # log-spaced latency bins for the histogram chart: 0.1 ms .. ~100 s, 8 per decade
 BIN_PER_DECADE = 8
 BIN_LO_MS = 0.1
@@ -121,9 +126,6 @@ class StrategyLive:
     def merge_delta(self, text: str) -> None:
         if not text:
             return
-        from hdrh.histogram import HdrHistogram
-
-        from ddbtui.bench.stats import new_histogram
 
         d = HdrHistogram.decode(text.encode("ascii"))
         if self.hist is None:
@@ -405,8 +407,6 @@ class CpuMeter:
     """CPU % of one core: this process, and the engine process with its children."""
 
     def __init__(self, engine_pid: int | None = None, every: float = 1.0):
-        import psutil
-
         self._psutil = psutil
         self.me = psutil.Process(os.getpid())
         self.me.cpu_percent(None)

@@ -18,6 +18,8 @@ start) and to `OpStats` (response and service time per operation, consumed capac
 from __future__ import annotations
 
 import asyncio
+import multiprocessing as mp
+import os
 import queue as queue_mod
 import random
 import threading
@@ -26,13 +28,32 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable
 
+from ddbtui.bench.cost import estimate, load_prices
 from ddbtui.bench.keys import parse_keys, parse_sizes
-from ddbtui.bench.openloop import (Diagnosis, Pacer, PaceStats, Schedule, diagnose, lateness_p99_ms,
-                                   schedule_from)
-from ddbtui.bench.operations import (OPERATIONS, YCSB, ItemSource, Op, Plan, consumed, load_batches,
-                                     needs_records, parse_mix, snake, unprocessed)
+from ddbtui.bench.openloop import Diagnosis, Pacer, PaceStats, Schedule, diagnose, lateness_p99_ms, schedule_from
+from ddbtui.bench.operations import (
+    OPERATIONS,
+    YCSB,
+    ItemSource,
+    Op,
+    Plan,
+    consumed,
+    load_batches,
+    needs_records,
+    parse_mix,
+    snake,
+    unprocessed,
+)
 from ddbtui.bench.opstats import OpStats
+from ddbtui.bench.proc import child_setup, reap_children
 from ddbtui.bench.recorder import Recorder
+from ddbtui.bench.strategies.asyncio_ import aioboto3_client
+from ddbtui.bench.strategies.base import cpu_seconds, instrument, raw_client
+from ddbtui.bench.workload import Workload
+from ddbtui.config import Connection
+from ddbtui.dynamo.clients import new_client
+from ddbtui.dynamo.errors import error_code
+from ddbtui.dynamo.raw import CallInfo
 
 MIXED_STRATEGIES = ("aiohttp", "aioboto3", "threads", "sync", "processes")
 MAX_UNPROCESSED_ROUNDS = 10
@@ -129,8 +150,6 @@ def build_spec(*, mode: str = "closed", mix: str | None = None, preset: str | No
     if not 0 <= headroom <= 10:
         raise ValueError("--headroom must be between 0 and 10 (0.3 = 30%)")
     if prices:
-        from ddbtui.bench.cost import load_prices
-
         load_prices(prices)
     spec = LoadSpec(mode=mode, mix=mix, keys=keys, records=records, item_sizes=item_sizes,
                     max_in_flight=max_in_flight, capacity_mode=capacity_mode, preset=preset, seed=seed,
@@ -167,8 +186,6 @@ class OpFailed(Exception):
 
 
 def _code(e: BaseException) -> str:
-    from ddbtui.dynamo.errors import error_code
-
     return getattr(e, "code", None) or error_code(e) or type(e).__name__
 
 
@@ -432,8 +449,6 @@ async def load_records_async(client: Any, table: str, source: ItemSource, record
 
 
 def load_records(conn: Any, table: str, source: ItemSource, records: int, stop: threading.Event) -> int:
-    from ddbtui.bench.strategies.base import raw_client
-
     async def main() -> int:
         async with raw_client(conn, LOAD_CONCURRENCY, 10) as client:
             return await load_records_async(client, table, source, records, stop)
@@ -486,9 +501,6 @@ def run_mixed(ctx: Any, name: str) -> None:
         pace = asyncio.run(_async_main(ctx, name, plan, spec, meter, sched, begin))
         ctx.used_concurrency = spec.max_in_flight if sched else ctx.concurrency
     else:
-        from ddbtui.bench.strategies.base import instrument
-        from ddbtui.dynamo.clients import new_client
-
         slots = 1 if name == "sync" else (spec.max_in_flight if sched else ctx.concurrency)
         client = new_client(ctx.conn, **ctx.botocore_kwargs(slots))
         instrument(client, ctx.recorder)
@@ -507,15 +519,11 @@ async def _async_main(ctx: Any, name: str, plan: Plan, spec: LoadSpec, meter: Me
                       sched: Schedule | None, begin: Callable[[], float]) -> PaceStats | None:
     pool = spec.max_in_flight if sched else ctx.concurrency
     if name == "aiohttp":
-        from ddbtui.bench.strategies.base import raw_client
-
         async with raw_client(ctx.conn, pool, ctx.raw_attempts()) as client:
             await client.describe_table(ctx.table)
             rc = ctx.recorder
 
             async def call(api: str, body: dict[str, Any]) -> dict[str, Any]:
-                from ddbtui.dynamo.raw import CallInfo
-
                 info = CallInfo()
                 try:
                     resp: dict[str, Any] = await client.request(api, body, info)
@@ -527,8 +535,6 @@ async def _async_main(ctx: Any, name: str, plan: Plan, spec: LoadSpec, meter: Me
 
             return await drive_async(call, plan, spec, meter, ctx.stop, schedule=sched,
                                      concurrency=ctx.concurrency, begin=begin)
-    from ddbtui.bench.strategies.asyncio_ import aioboto3_client
-    from ddbtui.bench.strategies.base import instrument
 
     async with aioboto3_client(ctx, pool) as client:
         instrument(client, ctx.recorder)
@@ -570,8 +576,6 @@ class MixedRun:
         return d
 
     def record(self, ctx: Any, wall: float | None, cpu: float | None) -> dict[str, Any]:
-        from ddbtui.bench.cost import estimate, load_prices
-
         finish_pace(ctx, self.spec, ctx.pace, wall or 0.0, cpu)
         out: dict[str, Any] = {"mode": self.spec.mode, "load": {**self.spec.to_dict(), "describe": self.spec.describe()},
                                "records_loaded": self.loaded, **self.stats.to_dict(), "pace": self.stats.pace}
@@ -595,11 +599,6 @@ def _split(n: int, parts: int) -> list[int]:
 
 
 def _run_processes(ctx: Any, spec: LoadSpec) -> None:
-    import multiprocessing as mp
-    import os
-
-    from ddbtui.bench.proc import reap_children
-
     p = max(1, ctx.processes or os.cpu_count() or 1)
     cap = spec.max_in_flight if spec.open else ctx.concurrency
     p = min(p, cap)
@@ -687,11 +686,6 @@ def _run_processes(ctx: Any, spec: LoadSpec) -> None:
 
 def _child(idx: int, workers: int, conn_dict: dict[str, Any], table: str, spec_d: dict[str, Any], wl: dict[str, Any], cap: int,
            ops: int, attempts: int, q: Any, go: Any, stop_ev: Any) -> None:
-    from ddbtui.bench.proc import child_setup
-    from ddbtui.bench.strategies.base import cpu_seconds, raw_client
-    from ddbtui.bench.workload import Workload
-    from ddbtui.config import Connection
-
     stop = threading.Event()
     child_setup(stop.set)
 

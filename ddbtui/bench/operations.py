@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ddbtui.bench.keys import KeyChooser, SizeDist, parse_keys
+from ddbtui.dynamo.codec import item_size
 
 SCAN_MAX = 100           # BatchGetItem's own limit is 100 keys
 BATCH_GET_KEYS = 10
@@ -151,8 +152,6 @@ def workload_item(workload: Any, i: int) -> dict[str, Any]:
 
 def resize(item: dict[str, Any], target: int) -> dict[str, Any]:
     """The item with a `padding` string making it about `target` bytes (never smaller)."""
-    from ddbtui.dynamo.codec import item_size
-
     base = {k: v for k, v in item.items() if k != "padding"}
     size = item_size(base) + len("padding")
     if target > size:

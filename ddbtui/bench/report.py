@@ -10,6 +10,15 @@ import sys
 import time
 from typing import Any, TextIO
 
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,  # only on a terminal
+)
+from rich.table import Table
+
 from ddbtui.bench.events import Phase, RunState
 from ddbtui.bench.live import LiveModel
 from ddbtui.bench.mixed import LoadSpec
@@ -54,9 +63,6 @@ class RichProgress:
     """A Rich progress bar per strategy (all repeats in one bar), from a `LiveModel`."""
 
     def __init__(self, console: Any, strategies: list[str], items: int, repeat: int):
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)  # only on a terminal
-
         self.console = console
         self.progress = Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[rate]:>12}"), TextColumn("{task.fields[phase]}"),
@@ -245,8 +251,6 @@ def render_plain(doc: dict[str, Any], out: TextIO | None = None) -> None:
 
 
 def render_rich(doc: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
-
     for line in header_lines(doc):
         console.print(line, highlight=False)
     t = Table(show_lines=False, header_style="bold", title="latency in ms", title_justify="left")

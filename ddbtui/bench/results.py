@@ -27,10 +27,12 @@ import os
 import platform
 import uuid
 from datetime import datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 
 from ddbtui.bench.events import SCHEMA, SCHEMAS  # the contract names the schema versions
 from ddbtui.bench.stats import decode_histogram, encode_histogram, histogram_summary, mean_stdev, ratio_with_error
+from ddbtui.paths import results_dir
 
 
 
@@ -40,8 +42,6 @@ def new_id() -> str:
 
 def _version(dist: str) -> str | None:
     try:
-        from importlib.metadata import version
-
         return version(dist)
     except Exception:
         return None
@@ -203,8 +203,6 @@ def write_json(doc: dict, path: str | os.PathLike) -> Path:
 
 def save(doc: dict, directory: str | os.PathLike | None = None) -> Path:
     """Write into the results directory as <timestamp>-<id>.json; returns the path."""
-    from ddbtui.paths import results_dir
-
     d = Path(directory) if directory else results_dir()
     d.mkdir(parents=True, exist_ok=True)
     return write_json(doc, d / file_name(doc))
@@ -219,8 +217,6 @@ def load_result(path: str | os.PathLike) -> dict:
 
 def list_results(directory: str | os.PathLike | None = None) -> list[dict]:
     """Past runs, newest first: {path, id, created, complete, strategies, items, concurrency, target}."""
-    from ddbtui.paths import results_dir
-
     d = Path(directory) if directory else results_dir()
     out = []
     for p in sorted(d.glob("*.json"), reverse=True):

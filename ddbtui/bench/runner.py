@@ -41,18 +41,31 @@ The messages, snapshots and records are typed in `ddbtui.bench.events` (`Message
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
 import queue as queue_mod
+import sys
 import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from multiprocessing import resource_tracker
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from ddbtui.bench.events import MessageKind, Phase, RunRecord, Snapshot, SnapKind
+from ddbtui.bench import results, strategies
+from ddbtui.bench.events import MessageKind, Phase, RunRecord, SnapKind, Snapshot
+from ddbtui.bench.mixed import LoadSpec, MixedRun, check_strategies
+from ddbtui.bench.proc import child_setup, reap_children
+from ddbtui.bench.recorder import Recorder
+from ddbtui.bench.stats import encode_histogram
+from ddbtui.bench.strategies import STRATEGIES
+from ddbtui.bench.strategies.base import RETRY_MODES, StrategyContext, cpu_seconds
+from ddbtui.bench.workload import ItemSequence, Workload
 from ddbtui.config import Connection
+from ddbtui.dynamo.errors import explain, explain_code, is_target_problem
+from ddbtui.dynamo.tables import count_items, create_table, delete_table, table_is_empty, table_status
 
 if TYPE_CHECKING:
     from ddbtui.bench.workload import ItemSequence, Workload
@@ -89,10 +102,6 @@ class Settings:
     load: dict | None = None
 
     def validate(self) -> "Settings":
-        from ddbtui.bench.strategies import STRATEGIES
-        from ddbtui.bench.strategies.base import RETRY_MODES
-        from ddbtui.bench.workload import Workload
-
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown or not self.strategies:
             raise ValueError(f"unknown strategy {', '.join(unknown) or '(none)'}")
@@ -108,8 +117,6 @@ class Settings:
             raise ValueError("--max-attempts must be at least 1")
         Workload(self.workload, self.seed, self.item_bytes)  # raises ValueError with a sentence
         if self.load is not None:
-            from ddbtui.bench.mixed import LoadSpec, check_strategies
-
             check_strategies(self.strategies)
             LoadSpec.from_dict(self.load)
         return self
@@ -161,8 +168,6 @@ class _Engine:
     # ----------------------------------------------------------------- tables
     def prepare_table(self, admin, name: str, workload) -> tuple[bool, bool]:
         """(created by us, fresh = holds only our items). Raises TableInUse."""
-        from ddbtui.dynamo.tables import create_table, delete_table, table_is_empty, table_status
-
         status = table_status(admin, name)
         if status is not None and name in self.ours:
             delete_table(admin, name, wait=True)
@@ -180,9 +185,6 @@ class _Engine:
 
     # -------------------------------------------------------------------- run
     def run(self) -> dict:
-        from ddbtui.bench import results
-        from ddbtui.bench.workload import ItemSequence, Workload
-
         proxy = None
         if self.s.proxy_url:
             proxy = {"url_host": self.conn.host, "config": self.s.proxy_config}
@@ -212,8 +214,6 @@ class _Engine:
                     doc["runs"].append(run)
                     self.emit(MessageKind.RUN, run)
         except Exception as e:
-            from ddbtui.dynamo.errors import explain
-
             msg = str(e) if isinstance(e, (TableInUse, ValueError)) else explain(
                 e, target=self.admin_conn.describe(), region=self.admin_conn.region)
             results.finish(doc, complete=False, error=msg)
@@ -225,19 +225,11 @@ class _Engine:
         return doc
 
     def run_one(self, admin, workload, items, name, si, rep, table) -> dict:
-        from ddbtui.bench import strategies
-        from ddbtui.bench.recorder import Recorder
-        from ddbtui.bench.strategies.base import StrategyContext, cpu_seconds
-        from ddbtui.dynamo.errors import explain, explain_code, is_target_problem
-        from ddbtui.dynamo.tables import count_items, delete_table
-
         ids = dict(strategy=name, index=si, repeat=rep)
         self.snap(SnapKind.PHASE, Phase.SETUP, message=f"creating table {table}", **ids)
         created, fresh = self.prepare_table(admin, table, workload)
         mixed = None
         if self.s.load is not None:
-            from ddbtui.bench.mixed import MixedRun
-
             mixed = MixedRun(self.s.load, workload, self.admin_conn, table)
             if mixed.spec.records:
                 self.snap(SnapKind.PHASE, Phase.LOADING, message=f"loading {mixed.spec.records:,} records into {table}", **ids)
@@ -248,7 +240,6 @@ class _Engine:
         ctx = StrategyContext(conn=self.conn, table=table, items=items, concurrency=self.s.concurrency,
                               recorder=rec, stop=self.stop, retry_mode=self.s.retry_mode,
                               max_attempts=self.s.max_attempts, processes=self.s.processes)
-        from ddbtui.bench.workload import ItemSequence  # runner stays light to import (the TUI)
 
         if isinstance(items, ItemSequence) and len(items):
             ctx.notes.append(f"items generated on demand inside the measured window (above the "
@@ -284,7 +275,6 @@ class _Engine:
             code = rec.errors.most_common(1)[0][0]
             if is_target_problem(code):
                 error = explain_code(code, target=self.conn.describe(), region=self.conn.region)
-        import gc
 
         gc.unfreeze()  # frozen in ctx.begin() for the measured window
         done_ev.set()
@@ -329,7 +319,6 @@ class _Engine:
             except Exception:
                 pass
         lat = rec.summary()
-        from ddbtui.bench.stats import encode_histogram
 
         run = {
             "strategy": name, "repeat": rep, "complete": not cancelled and error is None,
@@ -415,8 +404,6 @@ def run_benchmark(settings: Settings, conn: Connection, *, emit: Callable[[str, 
 # ================================================================ engine process
 def _engine_main(settings_d: dict, conn_d: dict, admin_d: dict | None, q, cancel_ev,
                  log_path: str | None = None) -> None:
-    from ddbtui.bench.proc import child_setup
-
     if log_path:  # keep the engine (and its workers) off a TUI's terminal
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
@@ -534,7 +521,6 @@ class RunHandle:
         self._finished = True
         if self.result is None:
             # the engine died or was killed: build what we know
-            from ddbtui.bench import results
 
             doc = results.new_document(self.settings.to_dict(), results.target_info(self.connection))
             doc["runs"] = list(self.runs)
@@ -573,8 +559,6 @@ class RunHandle:
 
     def kill(self) -> None:
         """Stop the engine process and everything below it now."""
-        from ddbtui.bench.proc import reap_children
-
         if self._p.pid is not None:
             reap_children(self._p.pid, timeout=0.5)
         if self._p.is_alive():
@@ -589,9 +573,6 @@ def _ensure_resource_tracker() -> None:
     """multiprocessing starts its resource tracker lazily, passing sys.stderr's fd; under a
     TUI (Textual swaps sys.stderr for an object whose fileno() is -1) that fails with "bad
     value(s) in fds_to_keep". Start it with /dev/null as stderr in that case."""
-    import sys
-    from multiprocessing import resource_tracker
-
     try:
         if sys.stderr is not None and sys.stderr.fileno() >= 0:
             return

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
+from hdrh.histogram import HdrHistogram
+
 # Latencies are recorded in microseconds.
 HIST_LOWEST = 1
 HIST_HIGHEST = 600_000_000  # 10 minutes
@@ -60,8 +62,6 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
 
 # --------------------------------------------------------------------- histograms
 def new_histogram():
-    from hdrh.histogram import HdrHistogram
-
     return HdrHistogram(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)
 
 
@@ -84,8 +84,6 @@ def encode_histogram(h) -> str:
 def decode_histogram(text: str | bytes | None):
     h = new_histogram()
     if text:
-        from hdrh.histogram import HdrHistogram
-
         h.add(HdrHistogram.decode(text.encode("ascii") if isinstance(text, str) else text))
     return h
 

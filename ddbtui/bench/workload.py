@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterator, overload
 
+from ddbtui.dynamo.codec import item_size
 from ddbtui.dynamo.tables import KeySpec, TableSpec
 
 WORKLOADS = ("books", "wallets")
@@ -67,7 +68,7 @@ class Workload:
 
     def _pool(self) -> dict[str, list[str]]:
         if self._pools is None:
-            from faker import Faker
+            from faker import Faker  # lazy: faker costs ~100 ms at start-up
 
             f = Faker()
             f.seed_instance(self.seed)
@@ -231,8 +232,6 @@ class _SharedIter:
 
 
 def _pad(item: dict[str, Any], target: int, rnd: random.Random) -> dict[str, Any]:
-    from ddbtui.dynamo.codec import item_size
-
     size = item_size(item) + len("padding")
     if target > size:
         letters = "abcdefghijklmnopqrstuvwxyz0123456789"

@@ -135,7 +135,7 @@ def write_items(items: Iterable[Mapping[str, Any]], fmt: str, out: TextIO, *, dd
         if on_item:
             on_item(n)
     if fmt == "csv":
-        from ddbtui.export import render
+        from ddbtui.dynamo.export import render
 
         for chunk in render(rows, "csv", key_names=key_names):
             out.write(chunk)
@@ -150,7 +150,7 @@ def _table(rows: list[Mapping[str, Any]], key_names: Sequence[str], out: TextIO)
     from rich.console import Console
     from rich.table import Table
 
-    from ddbtui.export import column_order
+    from ddbtui.dynamo.export import column_order
 
     cols = column_order(rows, key_names)
     t = Table(box=box.SIMPLE_HEAD, show_edge=False)

@@ -265,7 +265,7 @@ def _apply_saved_query(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ddbtui import export as exp
+    from ddbtui.dynamo import export as exp
 
     to_stdout = args.file == "-"
     if to_stdout:

@@ -10,13 +10,11 @@ seconds instead of hanging (a fault proxy's injected latency raises the read tim
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ddbtui.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Connection
 from ddbtui.dynamo.errors import ConnectionProblem
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ddbtui.dynamo.raw import RawDynamoClient
+from ddbtui.dynamo.raw import RawDynamoClient
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 10.0
@@ -34,7 +32,7 @@ def _endpoint(conn: Connection) -> str:
 
 def session_for(conn: Connection) -> Any:
     """The cached boto3 Session of this connection (dummy keys, or the profile's chain)."""
-    import boto3  # heavy (~0.3 s): only when the first client is built
+    import boto3  # lazy: heavy (~0.3 s): only when the first client is built
 
     with _lock:
         s = _sessions.get(conn)
@@ -53,9 +51,9 @@ def botocore_config(*, max_pool_connections: int = 10, retry_mode: str = "standa
                     max_attempts: int | None = None, connect_timeout: float = CONNECT_TIMEOUT,
                     read_timeout: float = READ_TIMEOUT, aio: bool = False) -> Any:
     if aio:
-        from aiobotocore.config import AioConfig as Config  # aioboto3 strategies only
+        from aiobotocore.config import AioConfig as Config  # lazy: aioboto3 strategies only
     else:
-        from botocore.config import Config
+        from botocore.config import Config  # lazy: botocore costs ~200 ms at start-up
 
     retries: dict[str, Any]
     if retry_mode == "none":
@@ -89,7 +87,7 @@ def client_for(conn: Connection, **config_kwargs: Any) -> Any:
 
 def aioboto3_client(conn: Connection, **config_kwargs: Any) -> Any:
     """An aioboto3 client context manager (`async with`) for this connection."""
-    import aioboto3  # only the aioboto3 strategies need it
+    import aioboto3  # lazy: only the aioboto3 strategies need it
 
     if conn.local_credentials:
         session = aioboto3.Session(aws_access_key_id=LOCAL_ACCESS_KEY,
@@ -102,8 +100,6 @@ def aioboto3_client(conn: Connection, **config_kwargs: Any) -> Any:
 
 def raw_client(conn: Connection, **kw: Any) -> RawDynamoClient:
     """ddbtui's raw aiohttp client for this connection (same endpoint and key as boto3)."""
-    from ddbtui.dynamo.raw import RawDynamoClient
-
     kw.setdefault("connect_timeout", CONNECT_TIMEOUT)
     return RawDynamoClient(_endpoint(conn), conn.region, raw_credentials(conn), **kw)
 

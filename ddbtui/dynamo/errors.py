@@ -103,7 +103,7 @@ def explain(exc: BaseException, *, endpoint: str | None = None, region: str | No
     name = type(exc).__name__
     where = target or (f"the endpoint {endpoint}" if endpoint else "the DynamoDB endpoint")
     try:  # botocore is optional at import time of this module
-        from botocore import exceptions as be
+        from botocore import exceptions as be  # lazy: botocore costs ~200 ms at start-up
     except Exception:  # pragma: no cover
         be = None
     if be is not None:

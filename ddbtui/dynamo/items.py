@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ddbtui.dynamo import codec
 from ddbtui.dynamo import validation as v
-from ddbtui.dynamo.errors import ConcurrentChange, NotFound, ValidationError, error_code
+from ddbtui.dynamo.errors import ConcurrentChange, DdbError, NotFound, ValidationError, error_code
 
 SORT_OPS = ("=", "<", "<=", ">", ">=", "BETWEEN", "begins_with")
 
@@ -255,7 +255,6 @@ def _batch(client, table: str, requests: list[dict], *, max_attempts: int = 12, 
             if left:
                 attempt += 1
                 if attempt >= max_attempts:
-                    from ddbtui.dynamo.errors import DdbError
                     raise DdbError(f"{len(left)} items stayed unprocessed after {attempt} attempts "
                                    f"(the table is throttling): {res.written} were written")
                 res.resent_items += len(left)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ddbtui.dynamo import validation as v
-from ddbtui.dynamo.errors import DdbError, ValidationError, error_code
+from ddbtui.dynamo.errors import DdbError, ValidationError, error_code, explain
 
 
 @dataclass
@@ -282,7 +282,6 @@ def describe_table(client, name: str) -> TableInfo:
             if code == "UnknownOperationException":
                 tags_note = "this engine does not support tags (DynamoDB Local ignores them)"
             else:
-                from ddbtui.dynamo.errors import explain
                 tags_note = f"tags could not be read: {explain(e)}"
         tags = {x["Key"]: x["Value"] for x in raw_tags}
     billing = (t.get("BillingModeSummary") or {}).get("BillingMode")

@@ -433,7 +433,7 @@ class SeedPlan:
     def chunk(self, c: int, fake: Any = None) -> list[dict[str, Any]]:
         """Items [c*25, (c+1)*25) of the plan (pass a Faker to reuse; it is reseeded)."""
         if fake is None:
-            from faker import Faker  # function-local: loading Faker's locales costs ~100 ms of start-up
+            from faker import Faker  # lazy: function-local: loading Faker's locales costs ~100 ms of start-up
 
             fake = Faker(use_weighting=False)  # 7x faster names; real names still
         sub = self.seed * 1_000_003 + c
@@ -445,7 +445,7 @@ class SeedPlan:
                 for i in range(lo, min(lo + SEED_CHUNK, self.n))]
 
     def items(self) -> list[dict[str, Any]]:
-        from faker import Faker  # function-local: see chunk()
+        from faker import Faker  # lazy: function-local: see chunk()
 
         fake = Faker(use_weighting=False)
         return [it for c in range(self.chunks) for it in self.chunk(c, fake)]
@@ -469,7 +469,7 @@ def write_seed(client: Any, table: str, plan: SeedPlan, *,
     before it is sent. `progress(done, total)` after each chunk; `cancel` stops before the
     next chunk. A failing chunk stops the seed (the chunks in flight finish and are
     counted); the result says how many were written."""
-    from faker import Faker  # function-local: see SeedPlan.chunk
+    from faker import Faker  # lazy: function-local: see SeedPlan.chunk
 
     t0 = time.perf_counter()
     fake = Faker(use_weighting=False)

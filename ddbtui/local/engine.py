@@ -16,6 +16,7 @@ import ctypes
 import functools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -73,7 +74,6 @@ def java_version(java: str) -> int | None:
     except Exception:
         return None
     text = out.stderr + out.stdout
-    import re
 
     m = re.search(r'version "(\d+)(?:\.(\d+))?', text)
     if not m:

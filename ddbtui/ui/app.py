@@ -18,17 +18,23 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from ddbtui import userconfig
+from ddbtui.config import Connection
+from ddbtui.dynamo.clients import access_key_hint, client_for
+from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.ui.messages import EngineFailed, EngineReady, KeyHintResolved
+from ddbtui.ui.screens.items import ItemsScreen
+from ddbtui.ui.screens.partiql import PartiqlScreen
+from ddbtui.ui.screens.tables import TablesScreen
+from ddbtui.ui.screens.target_switch import SwitchTargetScreen
 
 
 def _tables_screen() -> Screen:
-    from ddbtui.ui.screens.tables import TablesScreen
-
     return TablesScreen()
 
 
 def _bench_screen() -> Screen:
-    from ddbtui.ui.screens.bench import BenchScreen
+    from ddbtui.ui.screens.bench import BenchScreen  # lazy: start-up (the bench screens pull plotext)
 
     return BenchScreen()
 
@@ -55,8 +61,6 @@ class DdbApp(App):
     def __init__(self, connection=None, engine=None, read_only: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         if connection is None:
-            from ddbtui.config import Connection
-
             connection = Connection(local_credentials=True)
         self.set_reactive(DdbApp.connection, connection)
         self.engine = engine
@@ -107,8 +111,6 @@ class DdbApp(App):
 
     @work(group="key-hint", thread=True, exit_on_error=False)
     def resolve_key_hint(self) -> None:
-        from ddbtui.dynamo.clients import access_key_hint
-
         self.post_message(KeyHintResolved(access_key_hint(self.connection)))
 
     def on_key_hint_resolved(self, msg: KeyHintResolved) -> None:
@@ -117,18 +119,12 @@ class DdbApp(App):
     # ------------------------------------------------------------------ services
     def client(self):
         """The cached boto3 client for the current connection. Call from thread workers."""
-        from ddbtui.dynamo.clients import client_for
-
         if not self.ready:
-            from ddbtui.dynamo.errors import DdbError
-
             raise DdbError("the local engine is still starting: try again in a moment")
         return client_for(self.connection)
 
     def explain(self, error: BaseException) -> str:
         """The one sentence for `error`, naming the target really contacted."""
-        from ddbtui.dynamo.errors import explain
-
         conn = self.connection
         return explain(error, target=conn.describe() if conn is not None else None,
                        region=getattr(conn, "region", None))
@@ -160,9 +156,6 @@ class DdbApp(App):
 
     # ------------------------------------------------------------------ config file
     def _theme_from_config(self) -> None:
-        from ddbtui import userconfig
-        from ddbtui.dynamo.errors import DdbError
-
         try:
             theme = userconfig.load().theme
         except DdbError as e:
@@ -173,9 +166,6 @@ class DdbApp(App):
         self.watch(self, "theme", self._theme_changed, init=False)
 
     def _theme_changed(self, theme: str) -> None:
-        from ddbtui import userconfig
-        from ddbtui.dynamo.errors import DdbError
-
         try:
             userconfig.update(theme=theme)
         except (DdbError, OSError):
@@ -184,8 +174,6 @@ class DdbApp(App):
     # ------------------------------------------------------------------ target switch
     def action_switch_target(self) -> None:
         """Profile / region switcher (ddbtui/ui/screens/target_switch.py)."""
-        from ddbtui.ui.screens.target_switch import SwitchTargetScreen
-
         if not self.ready:
             self.notify("The local engine is still starting: switch when it answers.", markup=False)
             return
@@ -205,21 +193,22 @@ class DdbApp(App):
             ts.action_refresh()
         self.notify(f"Now talking to {conn.label()}", title="Target", markup=False)
 
+    def action_bench_history(self) -> None:
+        """Open the benchmark history (from the bench and results screens, which cannot import
+        each other's modules without a circle)."""
+        from ddbtui.ui.screens.bench_history import BenchHistoryScreen  # lazy: start-up (plotext)
+
+        self.push_screen(BenchHistoryScreen())
+
     def action_partiql(self) -> None:
         """Open the PartiQL console (ddbtui/ui/screens/partiql.py)."""
-        from ddbtui.ui.screens.partiql import PartiqlScreen
-
         if not isinstance(self.screen, PartiqlScreen):
             self.push_screen(PartiqlScreen())
 
     def open_table(self, name: str) -> None:
-        from ddbtui.ui.screens.items import ItemsScreen
-
         self.push_screen(ItemsScreen(name))
 
     def _tables_screen(self):
-        from ddbtui.ui.screens.tables import TablesScreen
-
         for s in self.screen_stack:
             if isinstance(s, TablesScreen):
                 return s

@@ -83,13 +83,13 @@ def history_dir(tmp_path):
 
 # ================================================================ textual-free parts
 def test_bench_modules_do_not_import_textual():
-    code = ("import sys, ddbtui.bench_export, ddbtui.bench.live, ddbtui.bench.proxy_process; "
+    code = ("import sys, ddbtui.bench.compare, ddbtui.bench.live, ddbtui.bench.proxy_process; "
             "assert 'textual' not in sys.modules, 'textual imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_export_rows_csv_markdown_json(history_dir, tmp_path):
-    from ddbtui import bench_export as bx
+    from ddbtui.bench import compare as bx
 
     _, docs, _ = history_dir
     rows = bx.compare_rows(docs[:2])

@@ -1,4 +1,4 @@
-"""ddbtui.export: JSON Lines and CSV files from plain items (no textual, no engine)."""
+"""ddbtui.dynamo.export: JSON Lines and CSV files from plain items (no textual, no engine)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from ddbtui.dynamo import codec
 from ddbtui.dynamo.errors import ValidationError
-from ddbtui.export import column_order, default_path, export_items, format_for, with_format
+from ddbtui.dynamo.export import column_order, default_path, export_items, format_for, with_format
 
 ITEMS = [
     {"user_id": "u1", "balance": Decimal("10.50"), "tags": {"a", "b"}, "blob": b"\x00\x01",
@@ -85,6 +85,6 @@ def test_export_module_does_not_import_textual():
     import subprocess
     import sys
 
-    code = "import ddbtui.export, sys; print('textual' in sys.modules)"
+    code = "import ddbtui.dynamo.export, sys; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

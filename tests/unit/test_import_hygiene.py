@@ -24,7 +24,7 @@ HEADLESS = _headless_modules()
 
 def test_the_layers_exist():
     for m in ("ddbtui.dynamo.tables", "ddbtui.dynamo.raw", "ddbtui.dynamo.sigv4", "ddbtui.local.engine",
-              "ddbtui.local.proxy", "ddbtui.bench.runner", "ddbtui.bench.cli", "ddbtui.export"):
+              "ddbtui.local.proxy", "ddbtui.bench.runner", "ddbtui.bench.cli", "ddbtui.dynamo.export"):
         assert m in HEADLESS
 
 

@@ -14,23 +14,21 @@ import time
 from ddbtui.bench.strategies.base import (
     StrategyContext,
     error_parts,
+    instrument,
     raw_client,
     raw_put,
     raw_workers,
     run_async,
 )
+from ddbtui.dynamo.clients import aioboto3_client as build
 
 
 def aioboto3_client(ctx: StrategyContext, pool: int | None = None):
     """An aioboto3 client context manager for ctx.conn (built where every client is)."""
-    from ddbtui.dynamo.clients import aioboto3_client as build
-
     return build(ctx.conn, **ctx.botocore_kwargs(pool))
 
 
 def run_aioboto3(ctx: StrategyContext) -> None:
-    from ddbtui.bench.strategies.base import instrument
-
     rec, table, stop = ctx.recorder, ctx.table, ctx.stop
 
     async def main():

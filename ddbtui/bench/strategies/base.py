@@ -21,6 +21,13 @@ from typing import Any, TypeVar
 
 from ddbtui.bench.recorder import Recorder
 from ddbtui.config import Connection
+import gc
+import uvloop  # optional dependency: only when asked for
+from ddbtui.dynamo.errors import is_throttle_code
+from ddbtui.dynamo.errors import error_code
+from ddbtui.dynamo.clients import raw_client as build
+from ddbtui.dynamo.raw import CallInfo
+import asyncio
 
 T = TypeVar("T")
 RETRY_MODES = ("none", "standard", "adaptive", "legacy")
@@ -67,8 +74,6 @@ class StrategyContext:
         The engine process holds more than a plain script (Faker, both boto3 stacks): a full garbage collection during the window would walk all of it
         and bill the strategy for the harness. So collect once now and freeze what exists;
         the runner unfreezes after the window."""
-        import gc
-
         gc.collect()
         gc.freeze()
         self.cpu_begin = cpu_seconds()
@@ -89,7 +94,6 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     raw client spends ~25 % less CPU per request on uvloop (benchmarks/raw_vs_peers.py)."""
     if os.environ.get("DDBTUI_LOOP", "asyncio") == "uvloop":
         try:
-            import uvloop  # optional dependency: only when asked for
         except ImportError:
             raise RuntimeError("DDBTUI_LOOP=uvloop needs uvloop: pip install 'ddbtui[fast]'") from None
         return uvloop.run(main)
@@ -103,8 +107,6 @@ def instrument(client, recorder: Recorder) -> None:
     `needs-retry` fires after each attempt; extra handlers returning None do not change
     botocore's decision.
     """
-    from ddbtui.dynamo.errors import is_throttle_code
-
     def on_attempt(response=None, caught_exception=None, **_):
         if caught_exception is not None:
             recorder.add(conn_errors=1)
@@ -124,8 +126,6 @@ def instrument(client, recorder: Recorder) -> None:
 
 def error_parts(exc: BaseException) -> tuple[str, str, int]:
     """(code, message, retry attempts) of a botocore or raw-client exception."""
-    from ddbtui.dynamo.errors import error_code
-
     code = error_code(exc) or type(exc).__name__
     resp = getattr(exc, "response", None)
     retries = 0
@@ -149,8 +149,6 @@ def boto3_put(client, table: str, item: dict, rec: Recorder) -> bool:
 
 # -------------------------------------------------------------------------- raw
 def raw_client(conn: Connection, concurrency: int, attempts: int):
-    from ddbtui.dynamo.clients import raw_client as build
-
     return build(conn, max_connections=max(concurrency, 1), max_attempts=attempts,
                  request_timeout=BENCH_READ_TIMEOUT)
 
@@ -164,8 +162,6 @@ def record_raw_failure(rec: Recorder, seconds: float, info, exc: Exception, *, i
 
 
 async def raw_put(client, table: str, item: dict, rec: Recorder) -> bool:
-    from ddbtui.dynamo.raw import CallInfo
-
     info = CallInfo()
     t = time.perf_counter()
     try:
@@ -180,8 +176,6 @@ async def raw_put(client, table: str, item: dict, rec: Recorder) -> bool:
 
 async def raw_workers(ctx_items: Iterable[dict], concurrency: int, stop: threading.Event, one) -> None:
     """`concurrency` coroutines pulling items from a shared iterator until done or stopped."""
-    import asyncio
-
     it = iter(ctx_items)
 
     async def worker():

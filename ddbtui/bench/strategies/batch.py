@@ -22,6 +22,8 @@ from ddbtui.bench.strategies.base import (
     record_raw_failure,
     run_async,
 )
+from ddbtui.dynamo.clients import new_client
+from ddbtui.dynamo.raw import CallInfo
 
 CHUNK = 25
 
@@ -51,9 +53,7 @@ class _TimedClient:
 
 
 def run_batch(ctx: StrategyContext) -> None:
-    from boto3.dynamodb.table import BatchWriter
-
-    from ddbtui.dynamo.clients import new_client
+    from boto3.dynamodb.table import BatchWriter  # lazy: boto3 costs ~200 ms at start-up
 
     client = new_client(ctx.conn, **ctx.botocore_kwargs(pool=1))
     instrument(client, ctx.recorder)
@@ -74,8 +74,6 @@ def run_batch(ctx: StrategyContext) -> None:
 
 
 def run_batch_async(ctx: StrategyContext) -> None:
-    from ddbtui.dynamo.raw import CallInfo
-
     rec, table, stop = ctx.recorder, ctx.table, ctx.stop
     chunks = (ctx.items[i:i + CHUNK] for i in range(0, len(ctx.items), CHUNK))  # lazy: flat memory
 

@@ -9,13 +9,25 @@ the end, the CPU they spent inside the measured window; the parent merges them.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing as mp
 import os
 import queue as queue_mod
 import threading
 import time
 
-from ddbtui.bench.strategies.base import StrategyContext
-from ddbtui.dynamo.errors import DdbError
+from ddbtui.bench.proc import child_setup, reap_children
+from ddbtui.bench.recorder import Recorder
+from ddbtui.bench.strategies.base import (
+    StrategyContext,
+    cpu_seconds,
+    raw_client,
+    raw_put,
+    raw_workers,
+    run_async,
+)
+from ddbtui.config import Connection
+from ddbtui.dynamo.errors import DdbError, explain
 
 REPORT_EVERY = 0.25
 
@@ -26,10 +38,6 @@ def _split(n: int, parts: int) -> list[int]:
 
 
 def run_processes(ctx: StrategyContext) -> None:
-    import multiprocessing as mp
-
-    from ddbtui.bench.proc import reap_children
-
     n = len(ctx.items)
     c = max(ctx.concurrency, 1)
     p = ctx.processes or os.cpu_count() or 1
@@ -134,19 +142,6 @@ class WorkerSetupFailed(DdbError):
 
 
 def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) -> None:
-    import asyncio
-
-    from ddbtui.bench.proc import child_setup
-    from ddbtui.bench.recorder import Recorder
-    from ddbtui.bench.strategies.base import (
-        cpu_seconds,
-        raw_client,
-        raw_put,
-        raw_workers,
-        run_async,
-    )
-    from ddbtui.config import Connection
-
     stop = threading.Event()
     child_setup(stop.set)
 
@@ -188,7 +183,6 @@ def _child(idx, conn_dict, table, items, concurrency, attempts, q, go, stop_ev) 
     except Exception as e:  # one sentence back to the parent
         q.put(("delta", idx, rec.export_delta()))
         left = 0 if stop.is_set() else len(items) - rec.done
-        from ddbtui.dynamo.errors import explain
 
         q.put(("error", idx, explain(e, target=conn.describe(), region=conn.region)[:300], left))
         return

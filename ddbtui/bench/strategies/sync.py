@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 
 from ddbtui.bench.strategies.base import StrategyContext, boto3_put, error_parts, instrument
+from ddbtui.dynamo.clients import botocore_config, new_client, session_for
 
 
 def run_sync(ctx: StrategyContext) -> None:
-    from ddbtui.dynamo.clients import new_client
-
     client = new_client(ctx.conn, **ctx.botocore_kwargs(pool=1))
     instrument(client, ctx.recorder)
     ctx.used_concurrency = 1
@@ -26,8 +25,6 @@ def run_client_per_request(ctx: StrategyContext) -> None:
     """A new boto3 client for every PutItem, from one cached Session (creating a Session per
     request costs ~15x more again). The client's creation is inside the measured latency:
     that is the cost this strategy shows."""
-    from ddbtui.dynamo.clients import botocore_config, session_for
-
     session = session_for(ctx.conn)
     config = botocore_config(**ctx.botocore_kwargs(pool=1))
     endpoint = ctx.conn.endpoint_url

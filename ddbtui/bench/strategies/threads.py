@@ -7,15 +7,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ddbtui.bench.strategies.base import StrategyContext, boto3_put, instrument
+from ddbtui.dynamo.clients import new_client
 
 
 def _client(ctx: StrategyContext):
-    from ddbtui.dynamo.clients import new_client
-
     client = new_client(ctx.conn, **ctx.botocore_kwargs())
     instrument(client, ctx.recorder)
     client.describe_table(TableName=ctx.table)  # warm connection, like every strategy's setup
@@ -45,8 +45,6 @@ def run_threads(ctx: StrategyContext) -> None:
 
 
 def run_executor(ctx: StrategyContext) -> None:
-    import asyncio
-
     client = _client(ctx)
     rec, table, stop = ctx.recorder, ctx.table, ctx.stop
     c = max(ctx.concurrency, 1)

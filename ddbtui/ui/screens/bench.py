@@ -36,9 +36,31 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from ddbtui import paths
+from ddbtui.bench.live import CpuMeter, LiveModel
+from ddbtui.bench.mixed import LoadSpec, build_spec, check_strategies
+from ddbtui.bench.openloop import parse_duration, parse_rate
+from ddbtui.bench.operations import YCSB
+from ddbtui.bench.runner import Settings, _ensure_resource_tracker
+from ddbtui.bench.session import BenchSession, SessionError
 from ddbtui.bench.strategies import NAMES, STRATEGIES
+from ddbtui.dynamo import validation
+from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.local.proxy.faults import FaultConfig, form_kinds
 from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.screens.bench_history import BenchHistoryScreen
+from ddbtui.ui.screens.bench_results import BenchResultsScreen
+from ddbtui.ui.widgets.bench_charts import (
+    BenchChart,
+    CapacityChart,
+    HistogramChart,
+    LatencyChart,
+    RateChart,
+    ResponseServiceChart,
+    ThroughputChart,
+    colour,
+)
+from ddbtui.ui.widgets.bench_progress import StrategyProgress
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
 
@@ -112,8 +134,6 @@ def parse_fault_fields(values: dict, conn) -> Any:
 
 def parse_form(values: dict, conn) -> tuple[Any, Any]:
     """(Settings, FaultConfig or None) from the form's values; FormError names the field."""
-    from ddbtui.bench.runner import Settings
-
     strategies = [s for s in NAMES if s in set(values.get("strategies") or [])]
     if not strategies:
         raise FormError("strategies", "choose at least one strategy")
@@ -123,9 +143,6 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
     item_bytes = _int(values, "item_bytes", "Item size", 0, MAX_ITEM_BYTES)
     table = (values.get("table") or "").strip() or None
     if table:
-        from ddbtui.dynamo import validation
-        from ddbtui.dynamo.errors import DdbError
-
         try:
             validation.table_name(table)
         except DdbError as e:
@@ -146,10 +163,6 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
 
 def parse_load(values: dict, items: int, strategies: list[str]) -> dict | None:
     """The mixed/open-loop LoadSpec (as a dict) from the form, or None when its section is empty."""
-    from ddbtui.bench.mixed import build_spec, check_strategies
-    from ddbtui.bench.openloop import parse_duration, parse_rate
-    from ddbtui.bench.operations import YCSB
-
     text = {k: str(values.get(k) or "").strip() for k in LOAD_INPUTS}
     mode = values.get("mode") or "closed"
     if mode == "closed" and not any(text[k] for k in ("rate", "duration", "ramp", "mix", "keys", "records")):
@@ -279,8 +292,6 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
 
     @on(Button.Pressed, "#history")
     def action_history(self) -> None:
-        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
-
         self.app.push_screen(BenchHistoryScreen())
 
     @on(Button.Pressed, "#back")
@@ -336,8 +347,6 @@ _LIVE: "weakref.WeakSet[BenchRunScreen]" = weakref.WeakSet()
 
 def ensure_resource_tracker() -> None:
     """See ddbtui.bench.runner._ensure_resource_tracker (start_run also calls it)."""
-    from ddbtui.bench.runner import _ensure_resource_tracker
-
     _ensure_resource_tracker()
 
 
@@ -358,15 +367,12 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
     def __init__(self, settings, fault=None) -> None:
         super().__init__()
-        from ddbtui.bench.live import LiveModel
 
         self.settings = settings
         self.fault = fault
         self.load = None
         total = settings.items
         if settings.load is not None:
-            from ddbtui.bench.mixed import LoadSpec
-
             self.load = LoadSpec.from_dict(settings.load)
             total = self.load.expected_ops() or settings.items
         self.total = total
@@ -389,10 +395,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        from ddbtui.ui.widgets.bench_charts import (CapacityChart, HistogramChart, LatencyChart, RateChart,
-                                                    ResponseServiceChart, ThroughputChart, colour)
-        from ddbtui.ui.widgets.bench_progress import StrategyProgress
-
         yield TargetBar()
         with Horizontal(id="run-head"):
             yield Static(self._title(), id="run-title", markup=False)
@@ -421,8 +423,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
     def _title(self) -> str:
         s = self.settings
         if s.load is not None:
-            from ddbtui.bench.mixed import LoadSpec
-
             fault = f" · proxy {self.fault.describe()}" if self.fault else ""
             return f"Benchmark · {LoadSpec.from_dict(s.load).describe()} · ×{s.repeat}{fault}"
         extra = f" of ~{s.item_bytes} B" if s.item_bytes else ""
@@ -431,8 +431,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
                 f"×{s.repeat} · retry {s.retry_mode}{fault}")
 
     def on_mount(self) -> None:
-        from ddbtui.bench.live import CpuMeter
-
         self.cpu = CpuMeter()
         # Full (gen 2) garbage collections walk the whole heap (Textual, boto3...): 0.2-0.9 s
         # on a loaded box, a visible freeze. Move what exists now out of the collector's way
@@ -453,9 +451,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
     def launch(self, conn) -> None:
         """Start one BenchSession (the same object `ddbtui bench` drives): first contact
         with the target, the fault proxy with the form's FaultConfig, the engine process."""
-        from ddbtui import paths
-        from ddbtui.bench.session import BenchSession, SessionError
-
         session = None
         try:
             session = BenchSession(self.settings, conn, self.fault,
@@ -467,7 +462,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         except Exception as e:
             if session is not None:
                 session.close()
-            from ddbtui.dynamo.errors import explain
 
             text = str(e) if isinstance(e, (SessionError, ValueError, RuntimeError)) else explain(
                 e, target=conn.describe() if conn is not None else None)
@@ -517,9 +511,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         self.tick_seconds += time.perf_counter() - t0
 
     def refresh_live(self, force: bool = False) -> None:
-        from ddbtui.ui.widgets.bench_charts import BenchChart
-        from ddbtui.ui.widgets.bench_progress import StrategyProgress
-
         for row in self.query(StrategyProgress):
             row.show(self.model.by[row.strategy])
         c = self.model.counters()
@@ -542,8 +533,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
     def on_resize(self) -> None:
         if self.load is not None:
-            from ddbtui.ui.widgets.bench_charts import CapacityChart
-
             for chart in self.query(CapacityChart):
                 chart.display = self.size.width >= self.CAPACITY_CHART_MIN_WIDTH
 
@@ -653,13 +642,10 @@ class BenchRunScreen(DdbScreenMixin, Screen):
     def action_results(self) -> None:
         if self.doc is None:
             return
-        from ddbtui.ui.screens.bench_results import BenchResultsScreen
 
         self.app.push_screen(BenchResultsScreen(self.doc, self.saved_path))
 
     def action_history(self) -> None:
-        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
-
         self.app.push_screen(BenchHistoryScreen())
 
     def action_stop(self) -> None:

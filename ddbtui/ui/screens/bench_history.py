@@ -1,6 +1,6 @@
 """Past benchmark runs (results.list_results()): pick two or more, compare them on one chart
 (items/s, p99 or p50 per strategy per run), open one's results, export the selection to
-JSON, CSV or Markdown (ddbtui.bench_export, textual-free)."""
+JSON, CSV or Markdown (ddbtui.bench.compare, textual-free)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
+from ddbtui.bench import results
+from ddbtui.bench.results import load_result
+from ddbtui.bench.compare import METRICS, chart_series, describe_settings, export, run_label
+from ddbtui.paths import results_dir
 from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.screens.bench_results import BenchResultsScreen
+from ddbtui.ui.widgets.bench_charts import CompareChart, colour
 from ddbtui.ui.widgets.target_bar import TargetBar
 
 METRIC_CYCLE = ("items_per_s", "p99", "p50")
@@ -58,8 +64,6 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
         self.compared: list[str] = []
 
     def compose(self) -> ComposeResult:
-        from ddbtui.ui.widgets.bench_charts import CompareChart
-
         yield TargetBar()
         yield Static("Benchmark history: space selects, c compares, m changes the metric, o opens, e exports",
                      id="history-status", markup=False)
@@ -78,7 +82,6 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
     def _results_dir(self) -> Path:
         if self.directory:
             return Path(self.directory)
-        from ddbtui.paths import results_dir
 
         return results_dir()
 
@@ -94,13 +97,9 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
 
     @work(group="bench-history", thread=True, exit_on_error=False)
     def load(self) -> None:
-        from ddbtui.bench import results
-
         entries = results.list_results(self.directory)
         for e in entries:  # the settings line needs the document; they are small
             try:
-                from ddbtui.bench_export import describe_settings
-
                 e["settings_text"] = describe_settings(results.load_result(e["path"]))
             except Exception:
                 e["settings_text"] = ""
@@ -164,8 +163,6 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
             dt.move_cursor(row=dt.cursor_row + 1)
 
     def docs(self, paths: list[str] | None = None) -> list[dict]:
-        from ddbtui.bench.results import load_result
-
         out = []
         for p in self.selected if paths is None else paths:
             if p not in self._docs:
@@ -189,9 +186,6 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
             self._status(f"metric: {self.metric}")
 
     def _draw_compare(self) -> None:
-        from ddbtui.bench_export import METRICS, chart_series, describe_settings, run_label
-        from ddbtui.ui.widgets.bench_charts import CompareChart, colour
-
         try:
             docs = self.docs(self.compared)
         except Exception as e:
@@ -215,7 +209,6 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
         p = self._cursor_path()
         if p is None:
             return
-        from ddbtui.ui.screens.bench_results import BenchResultsScreen
 
         self.app.push_screen(BenchResultsScreen(self.docs([p])[0], p))
 
@@ -240,8 +233,6 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
         self.export("md")
 
     def export(self, fmt: str) -> Path | None:
-        from ddbtui.bench_export import export
-
         if not self.selected:
             self.notify("Select one or more runs (space) to export.", severity="warning")
             return None

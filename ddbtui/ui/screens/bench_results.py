@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ddbtui.bench import report
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
 
@@ -44,7 +45,6 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         super().__init__()
         self.doc = doc
         self.path = path
-        from ddbtui.bench import report
 
         self.columns = list(report.COLUMNS)
         self.rows = report.rows(doc)
@@ -78,8 +78,6 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         yield Footer(compact=True)
 
     def _head(self) -> Text:
-        from ddbtui.bench import report
-
         t = Text()
         if not self.doc.get("complete"):
             t.append(" INCOMPLETE ", style="bold black on yellow")
@@ -93,8 +91,6 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         return t
 
     def _summary(self) -> Text:
-        from ddbtui.bench import report
-
         t = Text()
         if self.fastest:
             t.append("★ fastest by items/s: ", style="dim")
@@ -162,6 +158,4 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         raise KeyError(strategy)
 
     def action_history(self) -> None:
-        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
-
-        self.app.push_screen(BenchHistoryScreen())
+        self.app.action_bench_history()

@@ -5,11 +5,12 @@ JSON toggle."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 from typing import Any, Iterator
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -19,9 +20,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static, TextArea
 
+from ddbtui.dynamo.tables import describe_table
+from ddbtui.ui.format import billing_text, human_bytes
 from ddbtui.ui.messages import TableDescribed
 from ddbtui.ui.screens.base import DdbScreenMixin
-from ddbtui.ui.screens.tables import billing_text, human_bytes
 from ddbtui.ui.widgets.target_bar import TargetBar
 
 
@@ -156,8 +158,6 @@ class DescribeScreen(DdbScreenMixin, Screen):
 
     @work(group="describe", thread=True, exit_on_error=False)
     def describe(self) -> None:
-        from ddbtui.dynamo.tables import describe_table
-
         self.post_message(TableDescribed(describe_table(self.app.client(), self.table)))
 
     def on_table_described(self, msg: TableDescribed) -> None:
@@ -167,10 +167,6 @@ class DescribeScreen(DdbScreenMixin, Screen):
 
     def readable_text(self, width: int = 118) -> str:
         """The readable view as plain text (tests, copy-paste)."""
-        import io
-
-        from rich.console import Console
-
         if self.info is None:
             return ""
         console = Console(file=io.StringIO(), width=width, color_system=None)

@@ -12,6 +12,8 @@ item has its key yet.
 
 from __future__ import annotations
 
+import json
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +23,8 @@ from textual.widgets import Button, Label, Static, TextArea
 from textual.worker import Worker
 
 from ddbtui.dynamo import codec
-from ddbtui.dynamo.errors import ConcurrentChange, DdbError, ValidationError
+from ddbtui.dynamo import items as it
+from ddbtui.dynamo.errors import ConcurrentChange, DdbError, ValidationError, error_code
 from ddbtui.dynamo.wallet import check_wallet_item
 from ddbtui.ui.messages import ItemSaved
 from ddbtui.ui.screens.base import DdbScreenMixin
@@ -110,7 +113,6 @@ class ItemEditorScreen(MarksSubmitKeys, DdbScreenMixin, SubmitGuard, ModalScreen
     def _initial_text(self) -> str:
         if self.original is not None:
             return codec.item_to_ddb_json(self.keys_first(self.original))
-        import json
 
         doc = {k: {self.key_types.get(k, "S"): _EMPTY[self.key_types.get(k, "S")]} for k in self.key_names}
         if self.wallet:
@@ -232,9 +234,6 @@ class ItemEditorScreen(MarksSubmitKeys, DdbScreenMixin, SubmitGuard, ModalScreen
 
     @work(group="item-save", thread=True, exit_on_error=False)
     def save(self, item: dict) -> None:
-        from ddbtui.dynamo import items as it
-        from ddbtui.dynamo.errors import error_code
-
         client = self.app.client()
         if self.original is None:
             try:

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker
 
 from ddbtui.dynamo.errors import DdbError
+from ddbtui.dynamo.export import ExportCancelled, default_path, export_items, with_format
 from ddbtui.ui.messages import ExportFinished
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
@@ -35,8 +36,6 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
         self.tracker: ProgressTracker | None = None  # set while the file is being written
 
     def compose(self) -> ComposeResult:
-        from ddbtui.export import default_path
-
         n = len(self.items)
         note = " (more are available: load all with A first to export everything)" if self.more else ""
         with Vertical(classes="dialog", id="export-dialog"):
@@ -56,8 +55,6 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
 
     @on(Select.Changed, "#format")
     def _format_changed(self, event: Select.Changed) -> None:
-        from ddbtui.export import with_format
-
         path = self.query_one("#path", Input)
         path.value = with_format(path.value, "csv" if event.value == "csv" else "jsonl")
 
@@ -79,8 +76,6 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
 
     @work(group="export", thread=True, exit_on_error=False)
     def export(self, path: str, fmt: str, style: str, tracker: ProgressTracker) -> None:
-        from ddbtui.export import export_items
-
         try:
             res = export_items(self.items, path, fmt=fmt, key_names=self.key_names, style=style,
                                on_progress=tracker.advance, should_stop=lambda: tracker.cancelled)
@@ -106,8 +101,6 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
         self.query_one("#ok", Button).disabled = False
 
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
-        from ddbtui.export import ExportCancelled
-
         self._writing_ended()
         if isinstance(error, ExportCancelled):
             self.notify(f"Export stopped ({error}): no file was written.", severity="warning", markup=False)

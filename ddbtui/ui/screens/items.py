@@ -21,13 +21,27 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker
 
+from ddbtui.dynamo import items as it
+from ddbtui.dynamo.codec import display
+from ddbtui.dynamo.items import batch_delete
+from ddbtui.dynamo.tables import describe_table
 from ddbtui.ui.messages import (
-    ItemsDeleted, ItemsPageLoaded, TableDescribed, WalletsChanged,
+    ItemsDeleted,
+    ItemsPageLoaded,
+    TableDescribed,
+    WalletsChanged,
 )
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
-from ddbtui.ui.widgets.virtual_table import ItemStore, VirtualItemTable, encode_item
+from ddbtui.ui.screens.confirm import ConfirmScreen
+from ddbtui.ui.screens.describe import DescribeScreen
+from ddbtui.ui.screens.editor import ItemEditorScreen
+from ddbtui.ui.screens.export import ExportScreen
+from ddbtui.ui.screens.query import QueryScreen
+from ddbtui.ui.screens.wallet import SeedWalletsScreen, TransferScreen, WalletAmountScreen
 from ddbtui.ui.widgets.form import is_repeated_submit_key
 from ddbtui.ui.widgets.progress import ProgressTracker, show_progress
+from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.ui.widgets.virtual_table import ItemStore, VirtualItemTable, encode_item
 
 FIRST_PAGE = 100
 PAGE = 1000
@@ -38,8 +52,6 @@ WALLET_ACTIONS = frozenset({"seed", "deposit", "withdraw", "transfer"})
 
 
 def _plain_cell(value: Any) -> str:
-    from ddbtui.dynamo.codec import display
-
     return display(value, CELL_MAX)
 
 
@@ -85,8 +97,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self.delete_tracker: ProgressTracker | None = None
 
     def compose(self) -> ComposeResult:
-        from ddbtui.ui.widgets.target_bar import TargetBar
-
         yield TargetBar()
         yield Label(f"Items in {self.table_name}", id="items-title", classes="title", markup=False)
         yield VirtualItemTable(self.items, marked=self.selected.__contains__, cell=_plain_cell, id="items")
@@ -151,8 +161,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def fetch(self, gen: int, start_key: dict | None, limit: int, *, describe: bool = False,
               spec=None, all_pages: bool = False, cancel: threading.Event | None = None,
               tracker: ProgressTracker | None = None) -> None:
-        from ddbtui.dynamo.tables import describe_table
-
         try:
             client = self.app.client()
             if describe:
@@ -377,7 +385,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
                 return
             indexes = [idx]
         n = len(indexes)
-        from ddbtui.ui.screens.confirm import ConfirmScreen
 
         keys = [{k: self.items[i][k] for k in self.key_names} for i in indexes]
         sample = ", ".join(" / ".join(_plain(v) for v in k.values()) for k in keys[:3])
@@ -403,8 +410,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     @work(group="items-delete", thread=True, exit_on_error=False)
     def delete_items(self, indexes: list[int], keys: list[dict], tracker: ProgressTracker | None = None) -> None:
-        from ddbtui.dynamo.items import batch_delete
-
         try:
             res = batch_delete(self.app.client(), self.table_name, keys,
                                on_progress=tracker.advance if tracker else None,
@@ -458,7 +463,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
         if idx is None or self.items[idx] is None:
             self.notify("No item selected.", severity="warning")
             return
-        from ddbtui.ui.screens.editor import ItemEditorScreen
 
         def saved(item: dict | None) -> None:
             if item is not None:
@@ -473,7 +477,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
             return
         if self.info is None:
             return
-        from ddbtui.ui.screens.editor import ItemEditorScreen
 
         def saved(item: dict | None) -> None:
             if item is not None:
@@ -491,7 +494,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
         if self.info is None:
             self.notify("Still reading the table's keys…")
             return
-        from ddbtui.ui.screens.query import QueryScreen
 
         def run(spec) -> None:
             if spec is not None:
@@ -501,8 +503,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self.app.push_screen(QueryScreen(self.info, self.query_spec), run)
 
     def action_describe(self) -> None:
-        from ddbtui.ui.screens.describe import DescribeScreen
-
         self.app.push_screen(DescribeScreen(self.table_name))
 
     def action_export(self) -> None:
@@ -510,7 +510,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
         if not items:
             self.notify("Nothing to export: no items loaded.", severity="warning")
             return
-        from ddbtui.ui.screens.export import ExportScreen
 
         def done(result) -> None:
             if result is not None:
@@ -537,7 +536,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def action_seed(self) -> None:
         if not self._wallet_ok("seed wallets"):
             return
-        from ddbtui.ui.screens.wallet import SeedWalletsScreen
 
         def done(count: int | None) -> None:
             self._write_ended()
@@ -563,7 +561,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def action_deposit(self) -> None:
         if not self._wallet_ok("deposit"):
             return
-        from ddbtui.ui.screens.wallet import WalletAmountScreen
 
         self.app.push_screen(WalletAmountScreen(self.table_name, "deposit", self._current_user(),
                                                 known=self._known_wallets()),
@@ -572,7 +569,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def action_withdraw(self) -> None:
         if not self._wallet_ok("withdraw"):
             return
-        from ddbtui.ui.screens.wallet import WalletAmountScreen
 
         self.app.push_screen(WalletAmountScreen(self.table_name, "withdraw", self._current_user(),
                                                 known=self._known_wallets()),
@@ -581,7 +577,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def action_transfer(self) -> None:
         if not self._wallet_ok("transfer"):
             return
-        from ddbtui.ui.screens.wallet import TransferScreen
 
         src = self._current_user()
         dst = ""
@@ -606,8 +601,6 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
 def _read_page(client, table: str, spec, limit: int, start_key: dict | None):
     """One Query (spec with a partition key value) or Scan page of `spec` (None: scan)."""
-    from ddbtui.dynamo import items as it
-
     if spec is not None and spec.is_query:
         return it.query_page(client, table, pk_name=spec.pk_name, pk_value=spec.pk_value,
                              sk_name=spec.sk_name, sk_op=spec.sk_op, sk_values=spec.sk_values,
@@ -622,6 +615,4 @@ def _read_page(client, table: str, spec, limit: int, start_key: dict | None):
 
 
 def _plain(v: Any) -> str:
-    from ddbtui.dynamo.codec import display
-
     return display(v, 30)

@@ -17,9 +17,16 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ddbtui import userconfig
+from ddbtui.dynamo.codec import display
+from ddbtui.dynamo.errors import DdbError, explain
+from ddbtui.dynamo.tables import describe_table
+from ddbtui.dynamo.transfer import batch_execute, execute_statement, split_statements
 from ddbtui.ui.messages import StatementFailed, StatementPageLoaded, StatementsBatchDone
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.item_table import ItemTable
+from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.userconfig import append_history, load_history
 
 CELL_MAX = 40
 MAX_COLUMNS = 24
@@ -29,8 +36,6 @@ _FROM = re.compile(r"\bFROM\s+(?:\"([^\"]+)\"|([A-Za-z0-9_.-]+))", re.IGNORECASE
 
 
 def _cell(value: Any) -> str:
-    from ddbtui.dynamo.codec import display
-
     return escape(display(value, CELL_MAX))
 
 
@@ -64,8 +69,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
         self._keys: dict[str, list[str]] = {}  # table -> key names (key columns first)
 
     def compose(self) -> ComposeResult:
-        from ddbtui.ui.widgets.target_bar import TargetBar
-
         yield TargetBar()
         yield Label("PartiQL console", classes="title")
         yield TextArea(self._initial, id="statement", soft_wrap=True, show_line_numbers=False,
@@ -99,8 +102,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
         self.app.pop_screen()
 
     def action_run(self) -> None:
-        from ddbtui.dynamo.transfer import split_statements
-
         text = self.editor.text
         statements = split_statements(text)
         if not statements:
@@ -161,9 +162,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
         self.app.push_screen(NameStatementScreen(), done)
 
     def _save(self, name: str, text: str) -> None:
-        from ddbtui import userconfig
-        from ddbtui.dynamo.errors import DdbError
-
         try:
             userconfig.save_statement(name, text)
         except DdbError as e:
@@ -175,9 +173,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
         self._status(f"Saved as {name!r} in {userconfig.config_path()}")
 
     def action_open_saved(self) -> None:
-        from ddbtui import userconfig
-        from ddbtui.dynamo.errors import DdbError
-
         try:
             saved = userconfig.load().statements
         except DdbError as e:
@@ -204,9 +199,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
     # ------------------------------------------------------------------ workers
     @work(group="partiql", thread=True, exit_on_error=False)
     def execute(self, gen: int, statement: str, token: str | None, first: bool) -> None:
-        from ddbtui.dynamo.errors import explain
-        from ddbtui.dynamo.transfer import execute_statement
-
         app: Any = self.app
         try:
             page = execute_statement(app.client(), statement, next_token=token, limit=self.page_limit)
@@ -219,8 +211,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
 
     def _key_names(self, client: Any, statement: str) -> list[str]:
         """Key attribute names of the statement's table (shown first), [] when unknown."""
-        from ddbtui.dynamo.tables import describe_table
-
         m = _FROM.search(statement)
         if not m:
             return []
@@ -234,9 +224,6 @@ class PartiqlScreen(DdbScreenMixin, Screen):
 
     @work(group="partiql", thread=True, exit_on_error=False)
     def execute_batch(self, gen: int, statements: list[str]) -> None:
-        from ddbtui.dynamo.errors import explain
-        from ddbtui.dynamo.transfer import batch_execute
-
         app: Any = self.app
         try:
             results = batch_execute(app.client(), statements)
@@ -373,14 +360,10 @@ def _one_line(text: str, n: int = 70) -> str:
 
 
 def _load_history() -> list[str]:
-    from ddbtui.userconfig import load_history
-
     return load_history()
 
 
 def _append_history(text: str) -> None:
-    from ddbtui.userconfig import append_history
-
     try:
         append_history(text)
     except OSError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -233,6 +234,4 @@ class QueryScreen(FormMixin, ModalScreen[QuerySpec | None]):
 
 
 def _placeholders(expr: str, prefix: str) -> set[str]:
-    import re
-
     return set(re.findall(re.escape(prefix) + r"[A-Za-z0-9_]+", expr))

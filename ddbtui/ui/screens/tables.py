@@ -13,31 +13,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker
 
+from ddbtui.dynamo import tables as t
+from ddbtui.dynamo.errors import error_code
+from ddbtui.ui.format import billing_text, human_bytes
 from ddbtui.ui.messages import TablesLoaded, TableStatusChanged, TableSummarized
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
+from ddbtui.ui.screens.confirm import ConfirmDeleteTableScreen
+from ddbtui.ui.screens.create_table import CreateTableScreen
+from ddbtui.ui.screens.describe import DescribeScreen
 from ddbtui.ui.widgets.target_bar import TargetBar
 
 STATUS_STYLE = {"ACTIVE": "green", "CREATING": "yellow", "UPDATING": "yellow",
                 "DELETING": "red", "ARCHIVING": "yellow", "INACCESSIBLE_ENCRYPTION_CREDENTIALS": "red"}
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return str(n)
-
-
-def billing_text(info) -> str:
-    if info is None:
-        return ""
-    if info.billing_mode == "PROVISIONED":
-        return f"provisioned {info.read_capacity}/{info.write_capacity}"
-    return "on-demand"
 
 
 class TablesScreen(DdbScreenMixin, Screen):
@@ -108,9 +95,6 @@ class TablesScreen(DdbScreenMixin, Screen):
 
     @work(group="tables", thread=True, exit_on_error=False)
     def load_tables(self) -> None:
-        from ddbtui.dynamo import tables as t
-        from ddbtui.dynamo.errors import error_code
-
         client = self.app.client()
         names = t.list_tables(client)
         self.post_message(TablesLoaded(names))
@@ -250,7 +234,6 @@ class TablesScreen(DdbScreenMixin, Screen):
         if name is None:
             self.notify("No table selected.", severity="warning")
             return
-        from ddbtui.ui.screens.describe import DescribeScreen
 
         self.app.push_screen(DescribeScreen(name))
 
@@ -260,7 +243,6 @@ class TablesScreen(DdbScreenMixin, Screen):
         if not self.app.ready:
             self.notify("The engine is still starting.", severity="warning")
             return
-        from ddbtui.ui.screens.create_table import CreateTableScreen
 
         self.app.push_screen(CreateTableScreen(existing=set(self._names)), self._create_submitted)
 
@@ -276,8 +258,6 @@ class TablesScreen(DdbScreenMixin, Screen):
 
     @work(group="create-table", thread=True, exit_on_error=False)
     def create_table(self, spec) -> None:
-        from ddbtui.dynamo import tables as t
-
         client = self.app.client()
         t.create_table(client, spec)  # with a TTL attribute this waits for ACTIVE first
         t.wait_active(client, spec.name,
@@ -292,7 +272,6 @@ class TablesScreen(DdbScreenMixin, Screen):
         if name is None:
             self.notify("No table selected.", severity="warning")
             return
-        from ddbtui.ui.screens.confirm import ConfirmDeleteTableScreen
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -304,8 +283,6 @@ class TablesScreen(DdbScreenMixin, Screen):
 
     @work(group="delete-table", thread=True, exit_on_error=False)
     def delete_table(self, name: str) -> None:
-        from ddbtui.dynamo import tables as t
-
         client = self.app.client()
         t.delete_table(client, name)
         deadline = time.monotonic() + 600

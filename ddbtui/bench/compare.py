@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ddbtui.bench.mixed import LoadSpec
+from ddbtui.bench.report import comparison_lines
+from ddbtui.bench.stats import fmt_mean_sd, fmt_ms
 
 SCHEMA = "ddbtui-bench-compare/1"
 FORMATS = ("json", "csv", "md")
@@ -154,9 +156,6 @@ def _md(v, fmt: str = "{:,.0f}") -> str:
 
 
 def to_markdown(docs: list[dict]) -> str:
-    from ddbtui.bench.report import comparison_lines
-    from ddbtui.bench.stats import fmt_mean_sd, fmt_ms
-
     lines = ["# ddbtui benchmark comparison", ""]
     for d in docs:
         tg = d.get("target") or {}
