@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from ddbtui.bench.live import LiveModel
+from ddbtui.ui.widgets.plotext_adapter import size_plot, theme_name
 
 # one colour per strategy (RGB: the same on every terminal)
 PALETTE = [(0, 200, 255), (255, 150, 0), (80, 220, 80), (230, 90, 230), (120, 140, 255),
@@ -173,16 +174,15 @@ class BenchChart(PlotextPlot):
 
     def _request(self) -> tuple:
         return (self.draws, self.size.width, self.size.height,
-                self._get_plotext_theme_name(self.app.theme))
+                theme_name(self, self.app.theme))
 
     def _build_text(self, req: tuple, data) -> Text:
         _, w, h, theme = req
         self._bd = data
         self.draw()
-        self._plot.plotsize(w, h)
-        self._plot._set_size(w, h)  # as PlotextPlot.render does (textual-plotext issue 5)
-        self._plot.theme(theme)
-        return ansi_to_text(self._plot.build())
+        size_plot(self.plt, w, h)
+        self.plt.theme(theme)
+        return ansi_to_text(self.plt.build())
 
     def _request_build(self) -> None:
         req = self._request()
