@@ -23,6 +23,7 @@ from rich.console import Console
 
 from ddbtui.bench import report, results
 from ddbtui.bench.keys import KEY_DISTRIBUTIONS
+from ddbtui.bench.limits import LIMITS
 from ddbtui.bench.live import LiveModel
 from ddbtui.bench.mixed import MIXED_STRATEGIES, LoadSpec, build_spec
 from ddbtui.bench.mixed_report import lines as mixed_lines
@@ -49,18 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
 EXIT_OK, EXIT_LOST, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _positive(opt: str) -> Callable[[str], int]:
-    def parse(s: str) -> int:
-        try:
-            v = int(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{opt} takes a whole number, got {s!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{opt} must be at least 1, got {v}")
-        return v
-    return parse
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     listing = "\n".join(f"  {n:<19} {STRATEGIES[n][2]}" for n in NAMES)
     p.description = (p.description or "") + "Write N items with each strategy and compare.\n\nstrategies:\n" + listing
@@ -68,16 +57,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("benchmark")
     g.add_argument("--strategies", default="all", metavar="A,B,...|all",
                    help="strategies to run, comma-separated, or all (default)")
-    g.add_argument("--items", type=_positive("--items"), default=1000, metavar="N",
+    g.add_argument("--items", type=LIMITS["items"].arg_type(), default=1000, metavar="N",
                    help="items each strategy run writes (default 1000)")
-    g.add_argument("--concurrency", type=_positive("--concurrency"), default=32, metavar="C",
+    g.add_argument("--concurrency", type=LIMITS["concurrency"].arg_type(), default=32, metavar="C",
                    help="requests in flight at once (default 32; sync, client-per-request and batch use 1)")
-    g.add_argument("--repeat", type=_positive("--repeat"), default=1, metavar="R",
+    g.add_argument("--repeat", type=LIMITS["repeat"].arg_type(), default=1, metavar="R",
                    help="runs per strategy, for mean ± σ (default 1)")
     g.add_argument("--workload", type=_workload, default="books", metavar="books|wallets|A..F",
                    help="books (isbn key, padded to --item-bytes), wallets (user_id, balance), or a "
                         "YCSB core workload A-F over books items (a mix with a load phase: see below)")
-    g.add_argument("--item-bytes", type=int, default=0, metavar="B",
+    g.add_argument("--item-bytes", type=LIMITS["item_bytes"].arg_type(), default=0, metavar="B",
                    help="pad each item to about B bytes (default: natural size)")
     g.add_argument("--table", metavar="NAME",
                    help="write into this table (created if missing; an existing non-empty table "
@@ -87,9 +76,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--retry-mode", choices=("none", "standard", "adaptive", "legacy"), default="standard",
                    help="botocore retry mode (none = 1 attempt); the raw client uses the same attempt "
                         "counts (default standard)")
-    g.add_argument("--max-attempts", type=_positive("--max-attempts"), default=None, metavar="N",
+    g.add_argument("--max-attempts", type=LIMITS["max_attempts"].arg_type(), default=None, metavar="N",
                    help="total attempts per request, overriding the retry mode's")
-    g.add_argument("--processes", type=int, default=0, metavar="P",
+    g.add_argument("--processes", type=LIMITS["processes"].arg_type(), default=0, metavar="P",
                    help="worker processes for the processes strategy (default: one per core)")
     g.add_argument("--seed", type=int, default=42, help="seed for the generated items (default 42)")
     g.add_argument("--json", metavar="PATH",
@@ -135,13 +124,13 @@ def add_load_arguments(p: argparse.ArgumentParser) -> None:
                    help="run for T (30s, 2m) instead of --items operations")
     g.add_argument("--arrivals", choices=ARRIVALS, default="constant",
                    help="open loop: evenly spaced or Poisson arrivals (default constant)")
-    g.add_argument("--max-in-flight", type=_positive("--max-in-flight"), default=256, metavar="N",
+    g.add_argument("--max-in-flight", type=LIMITS["max_in_flight"].arg_type(), default=256, metavar="N",
                    help="open loop: requests in flight at most (default 256); beyond it sends wait and count late")
     g.add_argument("--mix", default=None, metavar="OP=W,...",
                    help=f"operations and weights, e.g. put=50,get=50; operations: {', '.join(OP_NAMES)}")
     g.add_argument("--keys", default=None, metavar="DIST",
                    help=f"key distribution: {', '.join(KEY_DISTRIBUTIONS)}, e.g. zipfian:0.99, hotspot:0.2:0.8")
-    g.add_argument("--records", type=int, default=None, metavar="N",
+    g.add_argument("--records", type=LIMITS["records"].arg_type(), default=None, metavar="N",
                    help="records the load phase writes first (default 1000 when the mix reads or changes records)")
     g.add_argument("--item-sizes", default=None, metavar="DIST",
                    help="item sizes in bytes: fixed:B, uniform:A-B, normal:MEAN,SD, zipfian:A-B")

@@ -24,10 +24,11 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
+from ddbtui.dynamo.codec import MAX_ITEM_BYTES
+
 KEY_DISTRIBUTIONS = ("uniform", "zipfian", "hotspot", "latest")
 SIZE_DISTRIBUTIONS = ("fixed", "uniform", "normal", "zipfian")
 DEFAULT_THETA = 0.99
-MAX_ITEM_BYTES = 400 * 1024
 
 _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from ddbtui.bench import results, strategies
 from ddbtui.bench.events import MessageKind, Phase, RunRecord, SnapKind, Snapshot
+from ddbtui.bench.limits import LIMITS
 from ddbtui.bench.mixed import LoadSpec, MixedRun, check_strategies
 from ddbtui.bench.proc import child_setup, reap_children
 from ddbtui.bench.recorder import Recorder
@@ -105,16 +106,12 @@ class Settings:
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown or not self.strategies:
             raise ValueError(f"unknown strategy {', '.join(unknown) or '(none)'}")
-        if self.items < 1:
-            raise ValueError("--items must be at least 1")
-        if self.concurrency < 1:
-            raise ValueError("--concurrency must be at least 1")
-        if self.repeat < 1:
-            raise ValueError("--repeat must be at least 1")
+        for name in ("items", "concurrency", "repeat", "item_bytes", "processes", "max_attempts"):
+            value = getattr(self, name)
+            if value is not None:  # max_attempts None: the retry mode's own count
+                LIMITS[name].check(value)  # LimitError (a ValueError) names the field
         if self.retry_mode not in RETRY_MODES:
             raise ValueError(f"--retry-mode must be one of {', '.join(RETRY_MODES)}")
-        if self.max_attempts is not None and self.max_attempts < 1:
-            raise ValueError("--max-attempts must be at least 1")
         Workload(self.workload, self.seed, self.item_bytes)  # raises ValueError with a sentence
         if self.load is not None:
             check_strategies(self.strategies)

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterator, overload
 
+from ddbtui.bench.limits import LIMITS
 from ddbtui.dynamo.codec import item_size
 from ddbtui.dynamo.tables import KeySpec, TableSpec
 
 WORKLOADS = ("books", "wallets")
-MAX_ITEM_BYTES = 400 * 1024
 _POOL = 512
 _MULT = 7919  # coprime with 10**9: i -> (i*_MULT + offset) % 10**9 is a permutation
 
@@ -50,8 +50,7 @@ class Workload:
     def __post_init__(self) -> None:
         if self.name not in WORKLOADS:
             raise ValueError(f"unknown workload {self.name!r}: use {' or '.join(WORKLOADS)}")
-        if self.item_bytes < 0 or self.item_bytes > MAX_ITEM_BYTES:
-            raise ValueError(f"--item-bytes must be between 0 and {MAX_ITEM_BYTES} (DynamoDB's 400 KB item limit)")
+        LIMITS["item_bytes"].check(self.item_bytes)
         self._pools: dict[str, list[str]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:  # pickled to worker processes: no Faker pools

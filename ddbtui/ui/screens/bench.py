@@ -37,6 +37,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, SelectionList,
 from textual.widgets.selection_list import Selection
 
 from ddbtui import paths
+from ddbtui.bench.limits import LIMITS, LimitError
 from ddbtui.bench.live import CpuMeter, LiveModel
 from ddbtui.bench.mixed import LoadSpec, build_spec, check_strategies
 from ddbtui.bench.openloop import parse_duration, parse_rate
@@ -68,10 +69,6 @@ WORKLOADS = [("books (isbn key)", "books"), ("wallets (user_id, balance)", "wall
 RETRY_MODES = [("standard", "standard"), ("adaptive", "adaptive"), ("legacy", "legacy"),
                ("none (1 attempt)", "none")]
 CAPACITY_MODELS = [("off", ""), ("AWS (throttle like AWS)", "aws")]
-MAX_ITEMS = 10_000_000
-MAX_CONCURRENCY = 4096
-MAX_REPEAT = 100
-MAX_ITEM_BYTES = 409_600
 MODES = [("closed (workers back to back)", "closed"), ("open (a target rate)", "open")]
 LOAD_INPUTS = ("rate", "duration", "ramp", "max_in_flight", "mix", "keys", "records")
 
@@ -83,15 +80,13 @@ class FormError(Exception):
         self.message = message
 
 
-def _int(values: dict, name: str, label: str, lo: int, hi: int) -> int:
-    text = str(values.get(name, "")).strip().replace(",", "").replace("_", "")
+def _int(values: dict, name: str) -> int:
+    """A whole-number field, checked against its row in ddbtui.bench.limits (as the CLI is)."""
+    lim = LIMITS[name]
     try:
-        v = int(text)
-    except ValueError:
-        raise FormError(name, f"{label} takes a whole number, got {text!r}" if text else f"{label} is required") from None
-    if not lo <= v <= hi:
-        raise FormError(name, f"{label} must be between {lo:,} and {hi:,}, got {v:,}")
-    return v
+        return lim.parse(str(values.get(name, "")), lim.label)
+    except LimitError as e:
+        raise FormError(name, e.message) from None
 
 
 def parse_fault_fields(values: dict, conn) -> Any:
@@ -137,10 +132,10 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
     strategies = [s for s in NAMES if s in set(values.get("strategies") or [])]
     if not strategies:
         raise FormError("strategies", "choose at least one strategy")
-    items = _int(values, "items", "Items", 1, MAX_ITEMS)
-    concurrency = _int(values, "concurrency", "Concurrency", 1, MAX_CONCURRENCY)
-    repeat = _int(values, "repeat", "Repeats", 1, MAX_REPEAT)
-    item_bytes = _int(values, "item_bytes", "Item size", 0, MAX_ITEM_BYTES)
+    items = _int(values, "items")
+    concurrency = _int(values, "concurrency")
+    repeat = _int(values, "repeat")
+    item_bytes = _int(values, "item_bytes")
     table = (values.get("table") or "").strip() or None
     if table:
         try:
@@ -154,6 +149,8 @@ def parse_form(values: dict, conn) -> tuple[Any, Any]:
                         retry_mode=values.get("retry_mode") or "standard", load=load)
     try:
         settings.validate()
+    except LimitError as e:
+        raise FormError(e.field, e.message) from None
     except ValueError as e:
         msg = str(e)
         field = "item_bytes" if "byte" in msg or "size" in msg else "workload" if "workload" in msg else "items"
@@ -175,8 +172,8 @@ def parse_load(values: dict, items: int, strategies: list[str]) -> dict | None:
         duration = parse_duration(text["duration"], "Duration") if text["duration"] else None
     except ValueError as e:
         raise FormError("duration", str(e)) from None
-    cap = _int(values, "max_in_flight", "Max in flight", 1, MAX_CONCURRENCY) if text["max_in_flight"] else 256
-    records = _int(values, "records", "Records", 0, MAX_ITEMS) if text["records"] else None
+    cap = _int(values, "max_in_flight") if text["max_in_flight"] else 256
+    records = _int(values, "records") if text["records"] else None
     mix, preset = text["mix"] or None, None
     if mix and mix.upper() in YCSB:
         mix, preset = None, mix.upper()
