@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 from ddbtui.bench import results
 from ddbtui.bench.events import RunRecord
+from ddbtui.bench.proxy_process import ProxyProcess
 from ddbtui.bench.runner import RunHandle, Settings, Snapshot, start_run
 from ddbtui.config import Connection
 from ddbtui.dynamo.clients import new_client
 from ddbtui.dynamo.errors import explain
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ddbtui.bench.proxy_process import ProxyProcess
     from ddbtui.local.proxy import FaultConfig
 
 # first contact: one ListTables, at most 2 attempts of (2.5 s connect + 2.5 s read): < 10 s
@@ -101,10 +101,6 @@ class BenchSession:
             if self._closed or self._cancel_requested:
                 raise SessionError("cancelled before the engine started")
         if self.fault is not None:
-            from ddbtui.bench.proxy_process import (
-                ProxyProcess,  # only runs with faults need it
-            )
-
             assert self.connection.endpoint_url is not None
             proxy = ProxyProcess(self.fault, self.connection.endpoint_url)
             try:
