@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlparse
 
+from ddbtui.userconfig import load
+
 DEFAULT_REGION = "us-east-1"
 # DynamoDB Local and moto accept any key; fixed dummy values keep real ones out of play.
 LOCAL_ACCESS_KEY = "ddbtuilocal"
@@ -184,8 +186,6 @@ def resolve_target(*, endpoint_url: str | None = None, region: str | None = None
     `env` when given)."""
     env = os.environ if env is None else env
     if file_target is None:
-        from ddbtui.userconfig import load
-
         file_target = load().target
     region = (region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
               or str(file_target.get("region") or "") or None)

@@ -41,7 +41,7 @@ from typing import Any
 import platformdirs
 import tomli_w
 
-from ddbtui.dynamo.errors import ValidationError
+from ddbtui.errors import ValidationError
 from ddbtui.paths import data_dir
 
 APP = "ddbtui"

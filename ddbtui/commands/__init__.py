@@ -9,6 +9,9 @@ import sys
 from typing import Any, Callable
 
 from ddbtui.commands import common, config_cmd, data, serve
+from ddbtui.config import TargetError
+from ddbtui.dynamo.errors import ValidationError, explain
+from ddbtui.local.engine import EngineError
 
 COMMANDS = {**data.COMMANDS, **config_cmd.COMMANDS, **serve.COMMANDS}
 NAMES = frozenset(COMMANDS)
@@ -23,10 +26,6 @@ def register(sub: argparse._SubParsersAction, add_target: Callable[[argparse.Arg
 
 def run(args: argparse.Namespace) -> int:
     """Run the data command `args.command`; errors become one sentence on stderr."""
-    from ddbtui.config import TargetError
-    from ddbtui.dynamo.errors import ValidationError, explain
-    from ddbtui.local.engine import EngineError
-
     name = args.command
     try:
         return COMMANDS[name](args)

@@ -11,11 +11,21 @@ import json
 import os
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
-from ddbtui.config import Connection
-from ddbtui.dynamo import codec
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ddbtui.config import Connection, resolve_target
+from ddbtui.dynamo import codec, validation
+from ddbtui.dynamo.clients import client_for
+from ddbtui.dynamo.errors import ValidationError, error_code
+from ddbtui.dynamo.export import column_order, render
+from ddbtui.dynamo.tables import describe_table
+from ddbtui.local.engine import LocalEngine
 
 # Exit codes of the data commands (documented in README and `ddbtui --help`).
 EXIT_OK = 0
@@ -53,8 +63,6 @@ def say(msg: str) -> None:
 def target(args: argparse.Namespace) -> Iterator[Connection]:
     """The one resolved target (config.resolve_target). With no target given, the local
     engine the TUI uses is started (same persistent data dir, or --in-memory) and stopped."""
-    from ddbtui.config import resolve_target
-
     choice = resolve_target(endpoint_url=getattr(args, "endpoint_url", None),
                             region=getattr(args, "region", None),
                             profile=getattr(args, "profile", None),
@@ -63,7 +71,6 @@ def target(args: argparse.Namespace) -> Iterator[Connection]:
     if not choice.needs_local_engine:
         yield conn
         return
-    from ddbtui.local.engine import LocalEngine
 
     data_dir = getattr(args, "data_dir", None)
     engine = LocalEngine(engine=getattr(args, "engine", None) or "auto",
@@ -78,17 +85,11 @@ def target(args: argparse.Namespace) -> Iterator[Connection]:
 
 
 def client(conn: Connection) -> Any:
-    from ddbtui.dynamo.clients import client_for
-
     return client_for(conn)
 
 
 def describe(cl: Any, table: str) -> Any:
     """TableInfo, or CommandError(EXIT_NOT_FOUND) with one sentence."""
-    from ddbtui.dynamo import validation
-    from ddbtui.dynamo.errors import ValidationError, error_code
-    from ddbtui.dynamo.tables import describe_table
-
     try:
         validation.table_name(table)
     except ValidationError as e:
@@ -135,8 +136,6 @@ def write_items(items: Iterable[Mapping[str, Any]], fmt: str, out: TextIO, *, dd
         if on_item:
             on_item(n)
     if fmt == "csv":
-        from ddbtui.dynamo.export import render
-
         for chunk in render(rows, "csv", key_names=key_names):
             out.write(chunk)
     else:
@@ -146,12 +145,6 @@ def write_items(items: Iterable[Mapping[str, Any]], fmt: str, out: TextIO, *, dd
 
 
 def _table(rows: list[Mapping[str, Any]], key_names: Sequence[str], out: TextIO) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    from ddbtui.dynamo.export import column_order
-
     cols = column_order(rows, key_names)
     t = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for c in cols:
@@ -169,8 +162,6 @@ def dump_json(obj: Any, out: TextIO) -> None:
 
 
 def _jsonable(o: Any) -> Any:
-    from decimal import Decimal
-
     if isinstance(o, Mapping):
         return {str(k): _jsonable(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):

@@ -6,6 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+import tomli_w
+
+from ddbtui import userconfig
 from ddbtui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, say
 
 EXAMPLE = '''\
@@ -50,10 +53,6 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    import tomli_w
-
-    from ddbtui import userconfig
-
     path = userconfig.config_path()
     if args.action == "path":
         print(path)
@@ -79,7 +78,6 @@ def apply_bench_preset(argv: list[str], bench_parser: argparse.ArgumentParser) -
     name = _preset_name(argv)
     if name is None:
         return
-    from ddbtui import userconfig
 
     presets = userconfig.load().bench_presets
     if name not in presets:

@@ -11,11 +11,27 @@ import tempfile
 from decimal import Decimal
 from typing import Any
 
-from ddbtui.commands.common import (EXIT_OK, EXIT_STOPPED, EXIT_USAGE, OUTPUTS, CommandError,
-                                    Ticker, client, describe, dump_json, real_path, say, target,
-                                    write_items)
+from ddbtui import userconfig
+from ddbtui.commands.common import (
+    EXIT_CODES_HELP,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    OUTPUTS,
+    CommandError,
+    Ticker,
+    client,
+    describe,
+    dump_json,
+    real_path,
+    say,
+    target,
+    write_items,
+)
 from ddbtui.dynamo import codec, transfer
+from ddbtui.dynamo import export as exp
 from ddbtui.dynamo.errors import ValidationError
+from ddbtui.dynamo.tables import index_keys, list_tables
 
 
 # ---------------------------------------------------------------------- arguments
@@ -49,8 +65,6 @@ def _expr_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(sub: argparse._SubParsersAction, add_target: Any) -> None:
-    from ddbtui.commands.common import EXIT_CODES_HELP
-
     def new(name: str, help_: str, desc: str = "") -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=(desc or help_) + ".",
                            epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -167,8 +181,6 @@ def _items(n: int) -> str:
 
 # ----------------------------------------------------------------------- commands
 def cmd_tables(args: argparse.Namespace) -> int:
-    from ddbtui.dynamo.tables import list_tables
-
     with target(args) as conn:
         names = list_tables(client(conn))
     if args.json:
@@ -202,8 +214,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from ddbtui.dynamo.tables import index_keys
-
     if args.saved:
         _apply_saved_query(args)
     if not args.table or args.pk is None:
@@ -245,8 +255,6 @@ _SAVED_QUERY_KEYS = ("table", "pk", "sk", "sk_between", "sk_begins", "sk_op", "i
 
 
 def _apply_saved_query(args: argparse.Namespace) -> None:
-    from ddbtui import userconfig
-
     q = userconfig.load().query(args.saved)
     if q is None:
         raise CommandError(f"no saved query {args.saved!r} in {userconfig.config_path()}", EXIT_USAGE)
@@ -265,8 +273,6 @@ def _apply_saved_query(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ddbtui.dynamo import export as exp
-
     to_stdout = args.file == "-"
     if to_stdout:
         fmt = args.format or "jsonl"

@@ -7,19 +7,9 @@ itself (bad input, insufficient funds, ...).
 
 from __future__ import annotations
 
-
-class DdbError(Exception):
-    """An error with a human-readable message (str(exc) is the sentence)."""
-
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field  # the input field this error belongs to (for inline messages)
-        self.code = code
-
-
-class ValidationError(DdbError):
-    """Input rejected on the client before anything was sent."""
+# re-exported (`X as X`): the base classes live below every layer, in ddbtui.errors
+from ddbtui.errors import DdbError as DdbError
+from ddbtui.errors import ValidationError as ValidationError
 
 
 class NotFound(DdbError):

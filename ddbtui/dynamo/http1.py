@@ -32,7 +32,7 @@ class HttpConnectionError(ConnectionError):
 
 def _ssl_context() -> ssl.SSLContext:
     try:
-        import certifi  # botocore's CA bundle when present, like boto3
+        import certifi  # lazy: botocore's CA bundle when present, like boto3
 
         return ssl.create_default_context(cafile=certifi.where())
     except ImportError:  # pragma: no cover - certifi comes with botocore

@@ -205,7 +205,7 @@ class RawDynamoClient:
     @classmethod
     def from_connection(cls, conn: "Connection", **kw) -> "RawDynamoClient":
         """A client for a ddbtui Connection (same as ddbtui.dynamo.clients.raw_client)."""
-        from ddbtui.dynamo.clients import raw_client
+        from ddbtui.dynamo.clients import raw_client  # lazy: clients imports this module (a circle)
 
         return raw_client(conn, **kw)
 
@@ -222,8 +222,8 @@ class RawDynamoClient:
                                       request_timeout=self.request_timeout)
             self._conn_errors = (HttpConnectionError, OSError, asyncio.TimeoutError)
             return self._session
-        import aiohttp  # only for transport="aiohttp" (a comparison in the benchmarks)
-        import yarl
+        import aiohttp  # lazy: only for transport="aiohttp" (a comparison in the benchmarks)
+        import yarl  # lazy: only with the aiohttp transport
 
         connector = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0,
                                          keepalive_timeout=30, ttl_dns_cache=300)

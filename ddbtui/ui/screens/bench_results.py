@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ddbtui.bench import report
+from ddbtui.bench.mixed_report import OP_COLUMNS, lines, op_rows
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
 
@@ -51,7 +52,6 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
         self.fastest = fastest(doc)
         self.comparisons = report.comparison_lines(doc)
         self.problems = report.problem_lines(doc)
-        from ddbtui.bench.mixed_report import lines, op_rows
 
         self.op_rows = op_rows(doc)
         self.mixed_lines = lines(doc, with_ops=False)
@@ -141,8 +141,6 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
             lat.add_row(*[self._strategy_cell(r[0]) if i == 0 else Text(r[i], justify="right") for _, i in self.LATENCY],
                         key=r[0])
         if self.op_rows:
-            from ddbtui.bench.mixed_report import OP_COLUMNS
-
             ops = self.query_one("#res-ops", DataTable)
             for label in OP_COLUMNS:
                 ops.add_column(label, key=label)

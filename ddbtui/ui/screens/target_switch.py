@@ -8,7 +8,7 @@ one sentence (an expired SSO token says which `aws sso login` to run)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.markup import escape
@@ -22,6 +22,10 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ddbtui import userconfig
+from ddbtui.config import resolve_target
+from ddbtui.dynamo.clients import client_for
+from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.ui.screens.base import DdbScreenMixin
 
 LOCAL = "\x00local"
@@ -39,7 +43,7 @@ class Profiles:
 
 def available_profiles() -> Profiles:
     """botocore's profiles (no network), which of them use SSO, and DynamoDB's regions."""
-    import botocore.session
+    import botocore.session  # lazy: botocore costs ~200 ms at start-up
 
     try:
         s = botocore.session.Session()
@@ -50,7 +54,6 @@ def available_profiles() -> Profiles:
         regions = sorted(set(s.get_available_regions("dynamodb")))
         return Profiles(names, sso, regions)
     except Exception as e:  # a broken ~/.aws/config: say so, offer local and the chain
-        from ddbtui.dynamo.errors import explain
 
         return Profiles([], frozenset(), [], f"cannot read your AWS config files: {explain(e)}")
 
@@ -142,12 +145,6 @@ class SwitchTargetScreen(DdbScreenMixin, ModalScreen[Any]):
 
     @work(group="switch-target", thread=True, exit_on_error=False)
     def check(self, chosen: str, region: str, remember: bool) -> None:
-        from dataclasses import replace
-
-        from ddbtui.config import resolve_target
-        from ddbtui.dynamo.clients import client_for
-        from ddbtui.dynamo.errors import explain
-
         try:
             if chosen == LOCAL:
                 conn = replace(self.local, region=region)
@@ -174,9 +171,6 @@ class SwitchTargetScreen(DdbScreenMixin, ModalScreen[Any]):
         self.dismiss(msg.connection)
 
     def _remember(self, conn: Any) -> None:
-        from ddbtui import userconfig
-        from ddbtui.dynamo.errors import DdbError
-
         if conn.engine:  # the local engine's port changes each start: remember "no target"
             target: dict[str, Any] = {"region": conn.region}
         elif conn.profile:
