@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ddbtui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, say
+from ddbtui.config import resolve_target
+from ddbtui.local.engine import LocalEngine, port_in_use
 
 HOST = "127.0.0.1"
 
@@ -47,10 +49,7 @@ def app_command(args: argparse.Namespace, endpoint: str | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from textual_serve.server import Server  # only here: aiohttp/jinja2 stay out of other commands
-
-    from ddbtui.config import resolve_target
-    from ddbtui.local.engine import LocalEngine, port_in_use
+    from textual_serve.server import Server  # lazy: aiohttp/jinja2 stay out of the other commands
 
     if not 1 <= args.port <= 65535:
         raise CommandError(f"--port must be 1 to 65535, got {args.port}", EXIT_USAGE)

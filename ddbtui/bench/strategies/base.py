@@ -12,6 +12,7 @@ starts there — and returns when every item is written or given up on, or soon 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 import time
@@ -21,13 +22,9 @@ from typing import Any, TypeVar
 
 from ddbtui.bench.recorder import Recorder
 from ddbtui.config import Connection
-import gc
-import uvloop  # optional dependency: only when asked for
-from ddbtui.dynamo.errors import is_throttle_code
-from ddbtui.dynamo.errors import error_code
 from ddbtui.dynamo.clients import raw_client as build
+from ddbtui.dynamo.errors import error_code, is_throttle_code
 from ddbtui.dynamo.raw import CallInfo
-import asyncio
 
 T = TypeVar("T")
 RETRY_MODES = ("none", "standard", "adaptive", "legacy")
@@ -94,6 +91,7 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     raw client spends ~25 % less CPU per request on uvloop (benchmarks/raw_vs_peers.py)."""
     if os.environ.get("DDBTUI_LOOP", "asyncio") == "uvloop":
         try:
+            import uvloop  # lazy: optional dependency, only when asked for
         except ImportError:
             raise RuntimeError("DDBTUI_LOOP=uvloop needs uvloop: pip install 'ddbtui[fast]'") from None
         return uvloop.run(main)
