@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import argcomplete  # only then: a TAB press, not every start-up
-
 from ddbtui import __version__, commands
 from ddbtui.bench.cli import add_arguments as add_bench
 from ddbtui.bench.cli import run as run_bench
@@ -101,6 +99,8 @@ def _subparser(p: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (argcomplete protocol)
+        import argcomplete  # lazy: only then (a TAB press), not every start-up
+
 
         argcomplete.autocomplete(parser)  # prints the candidates and exits
 
@@ -116,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_local(args)
         if args.command == "proxy":
             return cmd_proxy(args)
-        from ddbtui import commands
 
         if args.command in commands.NAMES:
             return commands.run(args)

@@ -40,7 +40,7 @@ from ddbtui.dynamo.clients import new_client
 from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.dynamo.tables import table_is_empty, table_status
 from ddbtui.local.engine import EngineError, LocalEngine
-from ddbtui.local.proxy import add_proxy_arguments
+from ddbtui.local.proxy import add_proxy_arguments, fault_config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from ddbtui.bench.runner import Settings
@@ -213,8 +213,6 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     fault_cfg = None
     try:
-        from ddbtui.local.proxy import fault_config_from_args
-
         fault_cfg = fault_config_from_args(args)
     except ValueError as e:
         _err(str(e))

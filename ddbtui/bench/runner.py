@@ -65,8 +65,10 @@ from ddbtui.bench.strategies import STRATEGIES
 from ddbtui.bench.strategies.base import RETRY_MODES, StrategyContext, cpu_seconds
 from ddbtui.bench.workload import ItemSequence, Workload
 from ddbtui.config import Connection
+from ddbtui.dynamo.clients import new_client
 from ddbtui.dynamo.errors import explain, explain_code, is_target_problem
 from ddbtui.dynamo.tables import count_items, create_table, delete_table, table_is_empty, table_status
+from ddbtui.local.proxy import fetch_stats, reset_stats
 
 if TYPE_CHECKING:
     from ddbtui.bench.workload import ItemSequence, Workload
@@ -199,7 +201,6 @@ class _Engine:
             if 0 < len(items) * (PREBUILD_ITEM_BYTES + self.s.item_bytes) <= PREBUILD_MAX_BYTES:
                 self.snap(SnapKind.PHASE, Phase.ITEMS, message=f"generating {len(items):,} {self.s.workload} items")
                 items = list(items.iter_range())
-            from ddbtui.dynamo.clients import new_client
 
             admin = new_client(self.admin_conn, retry_mode="standard", max_attempts=5)
             for si, name in enumerate(self.s.strategies):
@@ -370,8 +371,6 @@ def _count_keys(client, table: str, keys: Iterable[dict]) -> int:
 
 def _proxy_reset(url: str) -> None:
     try:
-        from ddbtui.local.proxy import reset_stats
-
         reset_stats(url)
     except Exception:
         pass
@@ -379,8 +378,6 @@ def _proxy_reset(url: str) -> None:
 
 def _proxy_stats(url: str) -> dict | None:
     try:
-        from ddbtui.local.proxy import fetch_stats
-
         st = fetch_stats(url)
     except Exception:
         return None

@@ -134,7 +134,7 @@ def add_completion_arguments(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
-    import argcomplete
+    import argcomplete  # lazy: only `ddbtui completion` needs it
 
     sys.stdout.write(argcomplete.shellcode(["ddbtui"], shell=args.shell))
     return EXIT_OK

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -136,8 +137,6 @@ MOTO_HINT = "pip install 'ddbtui[moto]' (or pipx inject ddbtui 'moto[server]')"
 def moto_available() -> bool:
     """moto's server and its web framework can be imported by this interpreter (the engine
     child runs `sys.executable -m moto.server`). moto is the optional extra ddbtui[moto]."""
-    import importlib.util
-
     return all(importlib.util.find_spec(m) is not None for m in ("moto", "flask", "werkzeug"))
 
 
