@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install java browser engine bench screenshots clean
+.PHONY: run test check lint imports typecheck install java browser engine bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,24 @@ run: install java
 	-@$(PY) -m ddbtui local install >/dev/null 2>&1 || true
 	$(PY) -m ddbtui $(ARGS)
 
-test: install java engine browser
+# Static checks (configured in pyproject.toml), run by `make test` before the suite; each
+# prints one header line and stops the build on the first failure.
+check: lint imports typecheck
+
+lint: install
+	@echo "== ruff: lint (pyflakes, pycodestyle errors, bugbear) on ddbtui, tests, benchmarks"
+	$(PY) -m ruff check ddbtui tests benchmarks
+
+imports: install
+	@echo "== import-linter: ui -> core only; dynamo and local below bench; core without textual; no circles"
+	$(VENV)/bin/lint-imports
+
+typecheck: install
+	@echo "== mypy: strict for ddbtui.dynamo, ddbtui.bench, ddbtui.local (baseline listed in pyproject.toml)"
+	$(PY) -m mypy
+
+test: install java engine browser check
+	@echo "== pytest"
 	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
 
 bench: install java engine

@@ -57,7 +57,7 @@ def engine(name: str = "dynamodb-local"):
 @contextlib.contextmanager
 def proxy_process(target: str, *, latency_ms: float = 0.0, jitter_ms: float = 0.0, seed: int = 1):
     """`python -m ddbtui.local.proxy` in its own process; yields its URL."""
-    from ddbtui.local.engine import free_port, ping
+    from ddbtui.local.engine import free_port
 
     port = free_port()
     args = [PY, "-m", "ddbtui.local.proxy", "--target", target, "--port", str(port),

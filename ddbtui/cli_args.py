@@ -7,6 +7,7 @@ them from here, so neither CLI module imports the other.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 ENGINES = ("auto", "dynamodb-local", "moto")
 
@@ -14,7 +15,7 @@ ENGINES = ("auto", "dynamodb-local", "moto")
 def add_connection_arguments(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
     """Target options. On a subcommand they default to SUPPRESS so that
     `ddbtui --endpoint-url X bench` and `ddbtui bench --endpoint-url X` both work."""
-    d = {"default": argparse.SUPPRESS} if sub else {}
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     g = p.add_argument_group("target")
     g.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. http://127.0.0.1:8000", **d)
     g.add_argument("--region", help="AWS region (default: AWS_REGION, the profile's, or us-east-1)", **d)

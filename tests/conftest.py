@@ -57,7 +57,7 @@ def _stop_engines():
 
 
 def pytest_terminal_summary(terminalreporter):
-    for name, why in _skip_reason.items():
+    for why in _skip_reason.values():
         terminalreporter.write_line(f"NOTE: {why}", yellow=True)
 
 

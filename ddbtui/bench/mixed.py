@@ -628,7 +628,7 @@ def _run_processes(ctx: Any, spec: LoadSpec) -> None:
                 msg = q.get(timeout=0.1)
             except queue_mod.Empty:
                 if any(not pr.is_alive() for pr in procs):
-                    raise RuntimeError("a worker process exited during setup")
+                    raise RuntimeError("a worker process exited during setup") from None
                 continue
             if msg[0] == "ready":
                 ready.add(msg[1])

@@ -1,6 +1,5 @@
 """Local engines: start, readiness, clear errors, and no orphans (stop, SIGTERM, crash)."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -112,7 +111,7 @@ def test_cli_local_prints_endpoint_and_stops_on_sigterm():
             break
     endpoint = lines[-1].split()[1]
     assert endpoint.startswith("http://127.0.0.1:") and ping(endpoint)
-    assert any("data is lost on exit" in l for l in lines)
+    assert any("data is lost on exit" in line for line in lines)
     kids = [c.pid for c in psutil.Process(p.pid).children(recursive=True)]
     p.send_signal(signal.SIGTERM)
     assert p.wait(15) == 0

@@ -88,8 +88,12 @@ def test_latency_adds_at_least_latency_ms(client, table, make_proxy):
     _put(via, table, "warm")  # both connections warm
     direct, proxied = [], []
     for i in range(5):
-        t = time.perf_counter(); _put(client, table, f"d{i}"); direct.append(time.perf_counter() - t)
-        t = time.perf_counter(); _put(via, table, f"p{i}"); proxied.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _put(client, table, f"d{i}")
+        direct.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _put(via, table, f"p{i}")
+        proxied.append(time.perf_counter() - t)
     assert min(proxied) >= 0.040, proxied
     assert min(proxied) >= min(direct) + 0.020, (direct, proxied)  # lower bound, not a ratio
     st = p.stats()
@@ -103,7 +107,9 @@ def test_jitter_stays_within_bounds(client, table, make_proxy):
     _put(via, table, "warm")
     times = []
     for i in range(8):
-        t = time.perf_counter(); _put(via, table, f"j{i}"); times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _put(via, table, f"j{i}")
+        times.append(time.perf_counter() - t)
     assert min(times) >= 0.010, times
     avg = p.stats()["delay_ms_total"] / p.stats()["delayed"]
     assert 10 <= avg <= 50

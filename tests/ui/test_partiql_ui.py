@@ -54,7 +54,7 @@ async def test_run_page_batch_and_errors(make_app, people, ui_client):
         assert set(screen.columns) == {"pk", "sk", "tags"}
         for n in (20, 30):
             await pilot.press("ctrl+n")
-            await wait_for(pilot, lambda: screen.results.row_count == n, what=f"{n} rows")
+            await wait_for(pilot, lambda n=n: screen.results.row_count == n, what=f"{n} rows")
         await wait_for(pilot, lambda: "30 items" in _status(app), what="status")
         # the last page may be empty: keep going until DynamoDB says there is no more
         for _ in range(3):

@@ -73,7 +73,7 @@ def run_processes(ctx: StrategyContext) -> None:
             except queue_mod.Empty:
                 dead = [pr for pr in procs if not pr.is_alive()]
                 if dead:
-                    raise RuntimeError(f"worker process exited during setup (code {dead[0].exitcode})")
+                    raise RuntimeError(f"worker process exited during setup (code {dead[0].exitcode})") from None
                 continue
             if msg[0] == "ready":
                 ready.add(msg[1])

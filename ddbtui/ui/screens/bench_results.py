@@ -128,7 +128,7 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
             lat.add_column(label, key=label)
         for r in self.rows:
             cells: list = []
-            for label, i in self.MAIN:
+            for _label, i in self.MAIN:
                 if i == 0:
                     cells.append(self._strategy_cell(r[0]))
                 elif i == 3:

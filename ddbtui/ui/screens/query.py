@@ -228,7 +228,7 @@ class QueryScreen(FormMixin, ModalScreen[QuerySpec | None]):
                 if token not in spec.values:
                     raise ValidationError(f"the filter uses {token}: give its value in Values as JSON",
                                           field="values")
-        for k, v in spec.values.items():
+        for v in spec.values.values():
             codec.serialize(v, field="values")
         return spec
 
