@@ -38,7 +38,7 @@ def test_unknown_schema_is_refused(tmp_path):
 
 
 def test_history_rows_of_v1_and_mixed_results():
-    from ddbtui import bench_export as bx
+    from ddbtui.bench import compare as bx
     from ddbtui.bench.mixed import build_spec
     from ddbtui.bench.opstats import OpStats
 
