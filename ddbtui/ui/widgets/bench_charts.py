@@ -325,7 +325,8 @@ class HistogramChart(BenchChart):
         p = self.plt
         for name, s in self._bd.items():
             p.plot(s["ms"], s["pct"], marker=MARKER, color=colour(s["i"]), label=name)
-        p.xscale("log")
+        if self._bd:  # plotext fails on an empty plot with a log axis (before the first request)
+            p.xscale("log")
         p.xlabel("ms")
 
 
