@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ddbtui.commands import common, config_cmd, data, serve
 from ddbtui.config import TargetError
@@ -17,7 +18,7 @@ COMMANDS = {**data.COMMANDS, **config_cmd.COMMANDS, **serve.COMMANDS}
 NAMES = frozenset(COMMANDS)
 
 
-def register(sub: argparse._SubParsersAction, add_target: Callable[[argparse.ArgumentParser], Any]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_target: Callable[[argparse.ArgumentParser], Any]) -> None:
     data.add_arguments(sub, add_target)
     config_cmd.add_arguments(sub)
     config_cmd.add_completion_arguments(sub)

@@ -43,7 +43,7 @@ EXAMPLE = '''\
 '''
 
 
-def add_arguments(sub: argparse._SubParsersAction) -> None:
+def add_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("config", help="show or create the config file",
                        description="The config file (TOML) in the user config dir: default target, "
                                    "theme, saved queries and statements, bench presets.")
@@ -93,9 +93,10 @@ def apply_bench_preset(argv: list[str], bench_parser: argparse.ArgumentParser) -
         action = dests[dest]
         if isinstance(v, list):
             v = ",".join(map(str, v))
-        if action.type is not None and not isinstance(v, bool):
+        conv = action.type
+        if callable(conv) and not isinstance(v, bool):
             try:
-                v = action.type(str(v))
+                v = conv(str(v))
             except (argparse.ArgumentTypeError, ValueError) as e:
                 raise CommandError(f"bench preset {name!r}: {k} = {v!r}: {e}", EXIT_USAGE) from None
         if action.choices is not None and v not in action.choices:
@@ -124,7 +125,7 @@ COMMANDS = {"config": cmd_config}
 SHELLS = ("bash", "zsh", "fish")
 
 
-def add_completion_arguments(sub: argparse._SubParsersAction) -> None:
+def add_completion_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("completion", help="print the shell completion script (bash, zsh, fish)",
                        description="Print a completion script for your shell (argcomplete). "
                                    "bash: eval \"$(ddbtui completion bash)\" in ~/.bashrc · zsh: "

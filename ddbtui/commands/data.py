@@ -64,9 +64,9 @@ def _expr_args(p: argparse.ArgumentParser) -> None:
                    help='ExpressionAttributeValues as plain JSON, e.g. \'{":min": 10}\'')
 
 
-def add_arguments(sub: argparse._SubParsersAction, add_target: Any) -> None:
+def add_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_target: Any) -> None:
     def new(name: str, help_: str, desc: str = "") -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=(desc or help_) + ".",
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=(desc or help_) + ".",
                            epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
         add_target(p)
         return p

@@ -22,7 +22,7 @@ from ddbtui.local.engine import LocalEngine, port_in_use
 HOST = "127.0.0.1"
 
 
-def add_arguments(sub: argparse._SubParsersAction, add_target: Any) -> None:
+def add_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_target: Any) -> None:
     p = sub.add_parser("serve", help="serve the app to a browser on 127.0.0.1 (textual-serve)",
                        description="Serve the TUI to a web browser through textual-serve, on "
                                    "127.0.0.1 only. Each tab runs its own app on the same target.")

@@ -23,10 +23,11 @@ import csv
 import io
 import json
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence, TextIO
+from typing import Any, TextIO
 
 from ddbtui.dynamo import codec, items
 from ddbtui.dynamo import validation as v

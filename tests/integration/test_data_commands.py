@@ -28,7 +28,7 @@ from tests.conftest import connection_for
 
 pytestmark = pytest.mark.dynamodb_local
 
-BIG = Decimal("12345678901234567890123456789012345678")  # 38 digits
+BIG = Decimal(12345678901234567890123456789012345678)  # 38 digits
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ def test_jsonl_records_and_bad_line():
 def test_ddb_json_numbers_stay_exact():
     item = X.parse_json_record('{"n": {"N": "12345678901234567890123456789012345678"}, '
                                '"ns": {"NS": ["1", "2.50"]}, "b": {"B": "AAE="}}', "ddb-json")
-    assert item == {"n": Decimal("12345678901234567890123456789012345678"),
+    assert item == {"n": Decimal(12345678901234567890123456789012345678),
                     "ns": {Decimal(1), Decimal("2.5")}, "b": b"\x00\x01"}
 
 
