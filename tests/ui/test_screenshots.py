@@ -103,7 +103,7 @@ async def test_screenshot_start_up_with_engine_starting_then_ready(moto_engine):
             await pilot.pause(0.3)
             text = screen_text(app)
             assert f"moto @ 127.0.0.1:{eng.port}" in text
-            assert "data is lost on exit" in text and "key local" in text
+            assert "data is lost on exit" in text and "key ddbtuilocal" in text
             save(app, "start_moto")
     finally:
         eng.stop()
