@@ -101,8 +101,8 @@ def _on_demand_usd(doc: dict, strategy: str | None) -> float | None:
     """The on-demand cost of a strategy's mixed runs (summed over repeats), or None."""
     costs = [((r.get("cost") or {}).get("on_demand") or {}).get("run_usd") for r in doc.get("runs") or []
              if r.get("strategy") == strategy]
-    costs = [c for c in costs if c is not None]
-    return sum(costs) if costs else None
+    known: list[float] = [c for c in costs if c is not None]
+    return sum(known) if known else None
 
 
 def chart_series(docs: list[dict], metric: str = "items_per_s") -> tuple[list[str], list[list[float | None]]]:

@@ -29,6 +29,18 @@ SUMS = ("sum_us", "sumsq_us")
 
 
 class Recorder:
+    # COUNTERS and SUMS, set in __init__ (declared here for readers and mypy)
+    requests: int
+    ok: int
+    failed: int
+    retried: int
+    retries: int
+    throttled: int
+    server_errors: int
+    conn_errors: int
+    sum_us: float
+    sumsq_us: float
+
     def __init__(self, total: int = 0, interval: float = INTERVAL, *, exporting: bool = False):
         """`exporting`: keep the extra histogram `export_delta()` needs (worker processes)."""
         self.total = total

@@ -48,7 +48,7 @@ def _version(dist: str) -> str | None:
 
 
 def library_versions() -> dict:
-    out = {"python": platform.python_version()}
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for d in ("ddbtui", "boto3", "botocore", "aioboto3", "aiobotocore", "aiohttp", "faker",
               "hdrhistogram", "psutil"):
         out[d] = _version(d)

@@ -195,12 +195,13 @@ class _Engine:
             # the runs (so no strategy's CPU figure includes item generation, as in the plain
             # reference scripts); above, they are generated on demand inside the window and
             # nothing is held: memory stays flat and a 10M-item run starts at once.
-            items: ItemSequence | list[dict] = workload.sequence(0 if self.s.load else self.s.items)
-            if len(items):
-                items.item(0)  # builds the Faker pools now, not inside a measured window
-            if 0 < len(items) * (PREBUILD_ITEM_BYTES + self.s.item_bytes) <= PREBUILD_MAX_BYTES:
-                self.snap(SnapKind.PHASE, Phase.ITEMS, message=f"generating {len(items):,} {self.s.workload} items")
-                items = list(items.iter_range())
+            seq = workload.sequence(0 if self.s.load else self.s.items)
+            items: ItemSequence | list[dict] = seq
+            if len(seq):
+                seq.item(0)  # builds the Faker pools now, not inside a measured window
+            if 0 < len(seq) * (PREBUILD_ITEM_BYTES + self.s.item_bytes) <= PREBUILD_MAX_BYTES:
+                self.snap(SnapKind.PHASE, Phase.ITEMS, message=f"generating {len(seq):,} {self.s.workload} items")
+                items = list(seq.iter_range())
 
             admin = new_client(self.admin_conn, retry_mode="standard", max_attempts=5)
             for si, name in enumerate(self.s.strategies):

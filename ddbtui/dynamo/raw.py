@@ -197,8 +197,8 @@ class RawDynamoClient:
         self._path = self.signer.path
         self._host_header = self.signer.host  # what SigV4 signed as `host`
         self._session: Any = None
-        self._session_loop = None
-        self._yurl = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._yurl: Any = None  # yarl.URL (aiohttp transport only)
         self._conn_errors: tuple = ()
 
     # ------------------------------------------------------------------ lifecycle

@@ -95,16 +95,16 @@ class TableSpec:
             self.ttl_attribute = self.ttl_attribute.strip() or None
             if self.ttl_attribute:
                 v.attribute_name(self.ttl_attribute, field="ttl", what="TTL attribute name")
-        clean_tags = {}
-        for k, val in (self.tags or {}).items():
-            k = str(k).strip()
-            if not k or len(k) > 128:
-                raise ValidationError(f"tag key {k!r} must be 1 to 128 characters", field="tags")
-            if k.startswith("aws:"):
-                raise ValidationError(f"tag key {k!r}: the aws: prefix is reserved", field="tags")
+        clean_tags: dict[str, str] = {}
+        for raw_key, val in (self.tags or {}).items():
+            tag = str(raw_key).strip()
+            if not tag or len(tag) > 128:
+                raise ValidationError(f"tag key {tag!r} must be 1 to 128 characters", field="tags")
+            if tag.startswith("aws:"):
+                raise ValidationError(f"tag key {tag!r}: the aws: prefix is reserved", field="tags")
             if len(str(val)) > 256:
-                raise ValidationError(f"tag {k!r} value is longer than 256 characters", field="tags")
-            clean_tags[k] = str(val)
+                raise ValidationError(f"tag {tag!r} value is longer than 256 characters", field="tags")
+            clean_tags[tag] = str(val)
         if len(clean_tags) > 50:
             raise ValidationError("at most 50 tags per table", field="tags")
         self.tags = clean_tags
@@ -245,13 +245,16 @@ class TableInfo:
 
 
 def _keys(schema: list[dict], attrs: dict[str, str]) -> tuple[KeySpec, KeySpec | None]:
-    pk = sk = None
+    pk: KeySpec | None = None
+    sk: KeySpec | None = None
     for k in schema:
         spec = KeySpec(k["AttributeName"], attrs.get(k["AttributeName"], "S"))
         if k["KeyType"] == "HASH":
             pk = spec
         else:
             sk = spec
+    if pk is None:
+        raise DdbError("the table's key schema has no partition (HASH) key")
     return pk, sk
 
 

@@ -371,6 +371,8 @@ class LocalEngine:
 
     def _log_tail(self, n: int = 12) -> str:
         try:
+            if self.log_path is None:
+                return ""
             lines = Path(self.log_path).read_text(errors="replace").splitlines()
             return "\n".join(lines[-n:])
         except Exception:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ddbtui.ui.app import DdbApp
 
 
 # what a refused write would have done, for the read-only notice
@@ -31,6 +34,10 @@ def guarded(*bindings: Binding) -> list[Binding]:
 
 class DdbScreenMixin:
     """Mix into Screen / ModalScreen (before the Textual class)."""
+
+    if TYPE_CHECKING:  # for mypy: screens run inside DdbApp (client(), connection, explain(), ...)
+        @property
+        def app(self) -> DdbApp: ...
 
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
