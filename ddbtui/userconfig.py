@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ import platformdirs
 import tomli_w
 
 from ddbtui.errors import ValidationError
-from ddbtui.paths import data_dir
+from ddbtui.paths import atomic_text_writer, data_dir
 
 APP = "ddbtui"
 TARGET_KEYS = ("endpoint_url", "profile", "region", "aws")
@@ -191,17 +190,8 @@ def save(cfg: UserConfig, path: Path | None = None) -> Path:
     p = path or cfg.path or config_path()
     p.parent.mkdir(parents=True, exist_ok=True)
     text = tomli_w.dumps(cfg.to_toml_dict())
-    fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".toml.part", dir=str(p.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_text_writer(p) as f:
+        f.write(text)
     cfg.path = p
     return p
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +30,7 @@ from ddbtui.dynamo import codec, transfer
 from ddbtui.dynamo import export as exp
 from ddbtui.dynamo.errors import ValidationError
 from ddbtui.dynamo.tables import index_keys, list_tables
+from ddbtui.paths import atomic_text_writer
 
 
 # ---------------------------------------------------------------------- arguments
@@ -302,18 +301,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             tick.done(f"export {args.table}: {_items(n)} to stdout")
             return EXIT_OK
         assert path is not None
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                n = write_items(items, fmt, out, ddb_json=args.ddb_json, key_names=info.key_names,
-                                on_item=tick)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        with atomic_text_writer(path, newline="") as out:
+            n = write_items(items, fmt, out, ddb_json=args.ddb_json, key_names=info.key_names,
+                            on_item=tick)
     style = "DynamoDB JSON Lines" if args.ddb_json else ("CSV" if fmt == "csv" else "JSON Lines")
     tick.done(f"export {args.table}: {_items(n)} to {path} ({style})")
     return EXIT_OK

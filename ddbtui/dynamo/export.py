@@ -18,7 +18,6 @@ import base64
 import csv
 import io
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +26,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ddbtui.dynamo import codec
 from ddbtui.dynamo.errors import ValidationError
+from ddbtui.paths import atomic_text_writer
 
 FORMATS = ("jsonl", "csv")
 _EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
@@ -162,19 +162,10 @@ def export_items(items: Sequence[Mapping], path: str | os.PathLike, *, fmt: str 
         raise ValidationError(f"folder {p.parent} does not exist", field="path")
     if p.exists() and not overwrite:
         raise ValidationError(f"{p.name} already exists: choose another name", field="path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=str(p.parent))
     size = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            for chunk in render(items, f, key_names=key_names, style=style, on_progress=on_progress,
-                                should_stop=should_stop):
-                out.write(chunk)
-                size += len(chunk.encode("utf-8"))
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_text_writer(p, newline="") as out:
+        for chunk in render(items, f, key_names=key_names, style=style, on_progress=on_progress,
+                            should_stop=should_stop):
+            out.write(chunk)
+            size += len(chunk.encode("utf-8"))
     return ExportResult(path=p, count=len(items), format=f, bytes=size)

@@ -1,4 +1,4 @@
-"""Export the loaded items (or the query result) to JSON Lines or CSV (ddbtui.export)."""
+"""Export the loaded items (or the query result) to JSON Lines or CSV (ddbtui.dynamo.export)."""
 
 from __future__ import annotations
 
