@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from hdrh.histogram import HdrHistogram
 
@@ -61,11 +61,11 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
 
 
 # --------------------------------------------------------------------- histograms
-def new_histogram():
+def new_histogram() -> Any:  # an HdrHistogram (hdrh ships no type information)
     return HdrHistogram(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)
 
 
-def record_us(h, micros: float, count: int = 1) -> None:
+def record_us(h: Any, micros: float, count: int = 1) -> None:
     v = int(micros)
     if v < HIST_LOWEST:
         v = HIST_LOWEST
@@ -74,21 +74,22 @@ def record_us(h, micros: float, count: int = 1) -> None:
     h.record_value(v, count)
 
 
-def encode_histogram(h) -> str:
+def encode_histogram(h: Any) -> str:
     """HdrHistogram's compressed base64 form (the same text HdrHistogram tools read)."""
     if h.get_total_count() == 0:
         return ""
-    return h.encode().decode("ascii")
+    text: str = h.encode().decode("ascii")
+    return text
 
 
-def decode_histogram(text: str | bytes | None):
+def decode_histogram(text: str | bytes | None) -> Any:
     h = new_histogram()
     if text:
         h.add(HdrHistogram.decode(text.encode("ascii") if isinstance(text, str) else text))
     return h
 
 
-def histogram_summary(h, sum_us: float | None = None, sumsq_us: float | None = None) -> dict:
+def histogram_summary(h: Any, sum_us: float | None = None, sumsq_us: float | None = None) -> dict[str, Any]:
     """count, min/mean/stdev/max and percentiles, in milliseconds (None when empty).
 
     Pass the exact sum and sum of squares of the recorded microseconds when known: the
@@ -96,7 +97,7 @@ def histogram_summary(h, sum_us: float | None = None, sumsq_us: float | None = N
     next to the workers being measured.
     """
     n = h.get_total_count()
-    out: dict = {"count": n}
+    out: dict[str, Any] = {"count": n}
     keys = ["min", "mean", "stdev", "max"] + [k for k, _ in PERCENTILES]
     if n == 0:
         out.update({k: None for k in keys})
@@ -128,7 +129,7 @@ def fmt_seconds(s: float | None) -> str:
     return f"{s:.3f} s"
 
 
-def fmt_mean_sd(m: float, sd: float | None, unit_fmt=fmt_seconds) -> str:
+def fmt_mean_sd(m: float, sd: float | None, unit_fmt: Callable[[float], str] = fmt_seconds) -> str:
     if sd is None:
         return unit_fmt(m)
     return f"{unit_fmt(m)} ± {unit_fmt(sd)}"

@@ -26,7 +26,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -154,7 +154,7 @@ def host_from_url(url: str) -> str:
     return host
 
 
-def _header_items(headers) -> list[tuple[str, str]]:
+def _header_items(headers: Any) -> list[tuple[str, str]]:
     if headers is None:
         return []
     if isinstance(headers, Mapping):
@@ -200,7 +200,7 @@ class Signed:
     headers: dict[str, str]  # to add to (replace in) the request: X-Amz-Date, token, Authorization
 
 
-def _creds(credentials) -> tuple[str, str, str | None]:
+def _creds(credentials: Any) -> tuple[str, str, str | None]:
     """(access, secret, token) from a tuple or a botocore (Refreshable)Credentials."""
     if isinstance(credentials, tuple):
         if len(credentials) == 2:
@@ -222,8 +222,8 @@ class SigV4Signer:
         self.service = service
         self.keys = key_cache or SigningKeyCache()
 
-    def sign_parts(self, method: str, url: str, headers=None, body: bytes | str = b"", *,
-                   credentials, timestamp: str | None = None, sign_token: bool = True,
+    def sign_parts(self, method: str, url: str, headers: Any = None, body: bytes | str = b"", *,
+                   credentials: Any, timestamp: str | None = None, sign_token: bool = True,
                    normalize_path: bool = True, payload_hash: str | None = None) -> Signed:
         """Sign a request; `url` is scheme://host[:port]/path[?query] as sent.
 
@@ -262,8 +262,8 @@ class SigV4Signer:
         out["Authorization"] = authz
         return Signed(creq, sts, sig, authz, signed, out)
 
-    def sign(self, method: str, url: str, headers=None, body: bytes | str = b"", *,
-             credentials, timestamp: str | None = None, sign_token: bool = True) -> dict[str, str]:
+    def sign(self, method: str, url: str, headers: Any = None, body: bytes | str = b"", *,
+             credentials: Any, timestamp: str | None = None, sign_token: bool = True) -> dict[str, str]:
         """The headers to add to the request (X-Amz-Date, X-Amz-Security-Token, Authorization)."""
         return self.sign_parts(method, url, headers, body, credentials=credentials,
                                timestamp=timestamp, sign_token=sign_token).headers
@@ -287,7 +287,7 @@ class DynamoDBSigner:
     SERVICE = "dynamodb"
 
     def __init__(self, region: str, endpoint_url: str | None = None, *,
-                 key_cache: SigningKeyCache | None = None, clock=time.time):
+                 key_cache: SigningKeyCache | None = None, clock: Callable[[], float] = time.time):
         self.region = region
         self.endpoint_url = (endpoint_url or f"https://dynamodb.{region}.amazonaws.com").rstrip("/")
         self.host = host_from_url(self.endpoint_url)
@@ -303,8 +303,8 @@ class DynamoDBSigner:
         self._ts = ""
         self._date = ""
         # per (access, secret, token, datestamp): (key, auth prefix, creq token line, sts prefix)
-        self._cred_key: tuple | None = None
-        self._cred_val: tuple | None = None
+        self._cred_key: tuple[Any, ...] | None = None
+        self._cred_val: tuple[Any, ...] | None = None
         self._targets: dict[str, tuple[str, str]] = {}
 
     def _target(self, operation: str) -> tuple[str, str]:
@@ -322,7 +322,7 @@ class DynamoDBSigner:
             self._date = self._ts[:8]
             self._sec = sec
 
-    def headers(self, operation: str, body: bytes, credentials, *,
+    def headers(self, operation: str, body: bytes, credentials: Any, *,
                 timestamp: str | None = None) -> dict[str, str]:
         if timestamp is None:
             self._now()

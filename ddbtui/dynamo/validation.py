@@ -49,7 +49,7 @@ def key_type(t: str, *, field: str = "key_type") -> str:
     return t
 
 
-def capacity(value, *, field: str, what: str) -> int:
+def capacity(value: object, *, field: str, what: str) -> int:
     try:
         n = int(str(value).strip())
     except (TypeError, ValueError):

@@ -6,7 +6,7 @@ Each is `run(ctx: StrategyContext) -> None` (see `base.py`).
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import Any, Callable
 
 # name -> (module, function, one-line description)
 STRATEGIES: dict[str, tuple[str, str, str]] = {
@@ -40,6 +40,7 @@ def parse_strategies(text: str) -> list[str]:
     return seen
 
 
-def get(name: str) -> Callable:
+def get(name: str) -> Callable[..., Any]:
     mod, fn, _ = STRATEGIES[name]
-    return getattr(importlib.import_module(f"ddbtui.bench.strategies.{mod}"), fn)
+    run: Callable[..., Any] = getattr(importlib.import_module(f"ddbtui.bench.strategies.{mod}"), fn)
+    return run
