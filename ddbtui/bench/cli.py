@@ -80,6 +80,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="total attempts per request, overriding the retry mode's")
     g.add_argument("--processes", type=LIMITS["processes"].arg_type(), default=0, metavar="P",
                    help="worker processes for the processes strategy (default: one per core)")
+    g.add_argument("--cluster", default=None, metavar="local:N|tcp://HOST:PORT",
+                   help="run across the workers of a Dask cluster: local:N starts N worker processes "
+                        "on 127.0.0.1; tcp://HOST:PORT is a running `dask scheduler` (needs ddbtui[cluster])")
     g.add_argument("--seed", type=int, default=42, help="seed for the generated items (default 42)")
     g.add_argument("--json", metavar="PATH",
                    help="also write the result document to PATH (- : to stdout, everything else to stderr)")
@@ -253,6 +256,11 @@ def _run(args: argparse.Namespace) -> int:
                 say(f"(DynamoDB Local not used: {engine.fallback_reason})")
         with signals_as_exception():
             say(f"target: {conn.describe()}")
+            if getattr(args, "cluster", None):
+                if fault_cfg is not None:
+                    _err("--cluster cannot be combined with the fault proxy yet.")
+                    return EXIT_USAGE
+                return _run_cluster(settings, conn, args, console, say)
             session = BenchSession(settings, conn, fault_cfg)
             try:
                 session.probe()  # first contact: one sentence within seconds if unreachable
@@ -276,6 +284,99 @@ def _run(args: argparse.Namespace) -> int:
             session.close()
         if engine is not None:
             engine.stop(timeout=0.3)  # in memory: nothing to save, so no long goodbye
+
+
+def _run_cluster(settings: Settings, conn: Connection, args: argparse.Namespace, console: Any,
+                 say: Callable[[str], None]) -> int:
+    """`--cluster`: the coordinator runs in a thread; Ctrl+C / SIGTERM ask every worker to stop."""
+    import queue
+    import threading
+
+    try:  # function-local: dask (~1 s of imports) only when --cluster is given
+        from ddbtui.bench import cluster
+    except ImportError:
+        _err("--cluster needs Dask: pip install 'ddbtui[cluster]'")
+        return EXIT_USAGE
+    try:
+        spec = cluster.parse_cluster(args.cluster)
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USAGE
+    if settings.load is not None:
+        _err("--cluster runs the write benchmark only (no --mode/--mix/--rate yet).")
+        return EXIT_USAGE
+    say(f"cluster: {spec.describe()}")
+    from ddbtui.bench.events import Snapshot
+
+    snaps: queue.Queue[Snapshot] = queue.Queue()
+    stop = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["doc"] = cluster.run_cluster_benchmark(
+                settings, conn, spec, stop=stop,
+                emit=lambda kind, p: snaps.put(Snapshot.from_dict(p)) if kind == "snap" else None)  # type: ignore[arg-type]
+        except Exception as e:
+            box["error"] = str(e) or type(e).__name__
+
+    th = threading.Thread(target=work, name="cluster-coordinator", daemon=True)
+    th.start()
+    progress = (report.RichProgress(console, settings.strategies, settings.items, settings.repeat)
+                if console else report.PlainProgress())
+    model = LiveModel(settings.strategies, settings.items, settings.repeat)
+    interrupted = False
+    with progress:
+        while th.is_alive():
+            try:
+                th.join(0.25)
+            except (KeyboardInterrupt, Terminated):
+                interrupted = True
+                stop.set()
+                print("interrupted: stopping every worker and saving what was measured", flush=True)
+            got = []
+            while not snaps.empty():
+                got.append(snaps.get())
+            model.feed(got)
+            progress.update(model)
+    if "error" in box:
+        _err(f"cluster {spec.describe()}: {box['error']}")
+        return EXIT_LOST
+    doc = box["doc"]
+    if interrupted:
+        doc["complete"] = False
+    model.add_runs(doc.get("runs", []))
+    if doc.get("error") and not doc.get("runs"):
+        _err(doc["error"])
+    elif console:
+        report.render_rich(doc, console)
+    else:
+        report.render_plain(doc)
+    for w in doc.get("cluster", {}).get("workers", []):
+        say(f"worker {w['address']} on {w['host']}")
+    for r in doc.get("runs", []):
+        if r.get("error"):
+            say(f"{r['strategy']} #{r['repeat']}: {r['error']}")
+    saved = None
+    if not args.no_save:
+        try:
+            saved = results.save(doc)
+        except OSError as e:
+            _err(f"could not save the result: {e}")
+    if args.json:
+        results.write_json(doc, args.json)
+    sink = getattr(args, "json_stdout", None)
+    if sink is not None:
+        sink.write(json.dumps(doc, indent=1, default=str) + "\n")
+        sink.flush()
+    where = [str(p) for p in (saved, args.json) if p]
+    if where:
+        print(f"\nresult saved{' (incomplete)' if not doc.get('complete') else ''}: {', '.join(where)}", flush=True)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if results.any_lost(doc) or doc.get("error") or not doc.get("complete"):
+        return EXIT_LOST
+    return EXIT_OK
 
 
 # after SIGTERM/SIGHUP: the engine gets this long to stop by itself before it is killed
