@@ -32,7 +32,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence, cast
 from urllib.parse import urlparse
 
 import dask
@@ -111,7 +111,7 @@ def _shard_task(settings_d: dict[str, Any], conn_d: dict[str, Any], table: str, 
         seq.item(0)  # Faker pools now, not inside the measured window
     rec = Recorder(len(seq), exporting=True)
     stop_ev = threading.Event()
-    ctx = StrategyContext(conn=conn, table=table, items=seq, concurrency=s.concurrency, recorder=rec,
+    ctx = StrategyContext(conn=conn, table=table, items=cast(Sequence[dict[Any, Any]], seq), concurrency=s.concurrency, recorder=rec,
                           stop=stop_ev, retry_mode=s.retry_mode, max_attempts=s.max_attempts,
                           processes=s.processes)
     error: list[str] = []
@@ -231,7 +231,7 @@ class _Coordinator(_Engine):
         q = Queue(channel, client=self.client)
         cancel = Event(channel + "-stop", client=self.client)
         sd, cd = self.s.to_dict(), self.conn.to_dict()
-        futures: dict[int, Future] = {
+        futures: dict[int, Future[dict[str, Any]]] = {
             i: self.client.submit(_shard_task, sd, cd, table, name, i, a, b, channel, key=f"{channel}-shard-{i}",
                                   workers=[addr], allow_other_workers=False, pure=False)
             for i, ((a, b), addr) in enumerate(zip(ranges, addresses))}
@@ -270,8 +270,9 @@ class _Coordinator(_Engine):
                                    "complete": False, "error": msg, "lost_worker": True}
                     f.cancel()
             now = time.perf_counter()
-            rate = (merged.ok - last_ok) / (now - last_t) if now > last_t else 0.0
-            last_ok, last_t = merged.ok, now
+            ok_now = merged.counts()["ok"]
+            rate = (ok_now - last_ok) / (now - last_t) if now > last_t else 0.0
+            last_ok, last_t = ok_now, now
             if merged.t0 is not None:
                 self.snap(SnapKind.PROGRESS, Phase.WRITING, rec=merged, last_interval=rate, **ids)
         drain()
@@ -317,6 +318,7 @@ class _Coordinator(_Engine):
         errors = [o["error"] for o in shards if o.get("error")]
         error = "; ".join(errors) if errors else None
         self.snap(SnapKind.RUN, Phase.CANCELLED if cancelled else Phase.FINISHED, **ids, message=error or "")
+        sums: Any = merged  # Recorder sets its counters and sums with setattr (untyped for mypy)
         return {
             "strategy": name, "repeat": rep,
             "complete": not cancelled and error is None and all(o.get("complete") for o in shards),
@@ -324,7 +326,7 @@ class _Coordinator(_Engine):
             "concurrency": self.s.concurrency, "items": self.s.items, "attempted": attempted, **c,
             "wall_s": wall, "items_per_s": (c["ok"] / wall) if wall else None,
             "cpu_s": cpu, "cpu_us_per_item": (cpu / attempted * 1e6) if cpu is not None and attempted else None,
-            "latency_ms": merged.summary(), "latency_sum_us": merged.sum_us, "latency_sumsq_us": merged.sumsq_us,
+            "latency_ms": merged.summary(), "latency_sum_us": sums.sum_us, "latency_sumsq_us": sums.sumsq_us,
             "histogram": encode_histogram(merged.hist),
             "throughput": {"interval_s": merged.interval, "items_per_s": merged.throughput_series()},
             "verification": verification, "verified": verified, "lost": lost, "missing": missing,
