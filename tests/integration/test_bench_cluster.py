@@ -80,7 +80,7 @@ def test_worker_killed_mid_run_marks_its_shard_incomplete(dynamodb_local_engine)
     assert killed, "the run finished before a worker could be killed"
     run = doc["runs"][0]
     assert not run["complete"] and not doc["complete"] and not stop.is_set()
-    assert run["cluster"]["shards"][1]["complete"] and run["lost"] == 0
+    assert run["cluster"]["shards"][1]["complete"] and run["lost"] == 0, (run["error"], run["cluster"]["shards"])
     shard0 = run["cluster"]["shards"][0]
     assert shard0["complete"] is False and shard0.get("lost_worker")
     assert "was lost mid-run: shard 0" in run["error"]
