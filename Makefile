@@ -64,8 +64,9 @@ test: install java engine browser check
 bench: install java engine
 	$(PY) benchmarks/run.py
 
+# The only target that rewrites screenshots/ (tests write pictures there only when asked).
 screenshots: install browser
-	$(PY) -m pytest -q tests/ui/test_screenshots.py tests/ui/test_bench_ui.py
+	DDBTUI_WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/ui/test_screenshots.py tests/ui/test_bench_ui.py
 	DDBTUI_WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/integration/test_serve_browser.py
 
 clean:

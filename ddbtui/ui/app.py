@@ -48,6 +48,7 @@ class DdbApp(App):
     DEFAULT_MODE = "tables"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+b", "benchmark", "Benchmark", show=False),
         Binding("ctrl+l", "partiql", "PartiQL", show=False),
     ]
@@ -205,6 +206,47 @@ class DdbApp(App):
         if not isinstance(self.screen, PartiqlScreen):
             self.push_screen(PartiqlScreen())
 
+    def action_help(self) -> None:
+        """`?` / F1: the keys of the current screen (a second press closes it)."""
+        from ddbtui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_history(self) -> None:
+        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
+
+        self.push_screen(BenchHistoryScreen())
+
+    def action_home(self) -> None:
+        """Back to the tables screen (closing whatever is open above it)."""
+        ts = self._tables_screen()
+        while ts is not None and self.screen is not ts and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    last_screenshot: str | None = None
+
+    def action_save_screenshot(self) -> None:
+        """Save the screen as SVG in the user data dir and say where (or why not)."""
+        from datetime import datetime
+
+        from ddbtui import paths
+
+        name = f"ddbtui-{datetime.now():%Y%m%d-%H%M%S}.svg"
+        try:
+            folder = paths.data_dir() / "screenshots"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(filename=name, path=str(folder))
+        except OSError as e:
+            where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+            self.notify(f"Could not save the screenshot: {e.strerror or e}{where}",
+                        title="Screenshot", severity="error", markup=False)
+            return
+        self.last_screenshot = path
+        self.notify(f"Saved {path}", title="Screenshot", timeout=10, markup=False)
+
     def open_table(self, name: str) -> None:
         self.push_screen(ItemsScreen(name))
 
@@ -230,18 +272,46 @@ class DdbApp(App):
             self.pop_screen()
         ts.action_focus_filter()
 
+    def _describe_table(self, name: str) -> None:
+        from ddbtui.ui.screens.describe import DescribeScreen
+
+        self.push_screen(DescribeScreen(name))
+
+    # Textual's own entries replaced here: "Keys" (our help covers the screen's keys) and
+    # "Screenshot" (it saved to a Downloads folder that may not exist, saying only "failed")
+    REPLACED_SYSTEM_COMMANDS = frozenset({"Keys", "Screenshot"})
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from ddbtui.ui.screens.help import screen_keys
+
         ts = self._tables_screen()
+        yield SystemCommand("Help", "The keys of this screen and what they do (? or f1)", self.action_help)
+        yield SystemCommand("Tables", "The list of tables (home)", self.action_home)
         yield SystemCommand("Open table…", "Filter the tables list and press enter on one",
                             self._open_table_prompt)
-        for name in (ts.table_names if ts is not None else [])[:200]:
+        names = (ts.table_names if ts is not None else [])[:200]
+        for name in names:
             yield SystemCommand(f"Open table {name}", f"Browse the items of {name}",
                                 partial(self.open_table, name))
+        for name in names:
+            yield SystemCommand(f"Describe table {name}", f"Keys, indexes, TTL and tags of {name}",
+                                partial(self._describe_table, name))
         if not self.read_only:
             yield SystemCommand("Create table", "Open the create-table form", self._create_table_command)
-        yield SystemCommand("Run benchmark", "Write-concurrency benchmarks", self.action_benchmark)
+        yield SystemCommand("Run benchmark", "Write-concurrency benchmarks (ctrl+b)", self.action_benchmark)
+        yield SystemCommand("Benchmark history", "Past benchmark runs: compare, open, export",
+                            self.action_history)
         yield SystemCommand("PartiQL console", "Run PartiQL statements (ctrl+l)", self.action_partiql)
         yield SystemCommand("Switch profile / region", "AWS profiles from your config files, or the local engine",
                             self.action_switch_target)
-        yield SystemCommand("Switch theme", "Change the colour theme", self.action_change_theme)
-        yield from super().get_system_commands(screen)
+        # this screen's own keys by name ("Items: Load all"): nothing needs its key to be found
+        where = getattr(screen, "HELP_TITLE", "") or type(screen).__name__.removesuffix("Screen")
+        for k in screen_keys(screen):
+            yield SystemCommand(f"{where}: {k.name}", f"{k.what} (key {k.keys})",
+                                partial(screen.run_action, k.action))
+        yield SystemCommand("Screenshot", "Save an SVG picture of this screen in the ddbtui data folder",
+                            lambda: self.set_timer(0.1, self.action_save_screenshot))
+        for cmd in super().get_system_commands(screen):
+            if cmd.title not in self.REPLACED_SYSTEM_COMMANDS:
+                yield cmd
+

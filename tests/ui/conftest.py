@@ -1,7 +1,17 @@
-"""UI test helpers: a DdbApp on the real DynamoDB Local engine, and polling waits."""
+"""UI test helpers: a DdbApp on a real local engine, and polling waits.
+
+UI tests run on the moto server (pip only, no Java). A test marked `dynamodb_local` gets
+DynamoDB Local instead: use it where the engine's behaviour is the point (validation
+messages, LastEvaluatedKey at the Limit, PartiQL, ...).
+
+`save_svg` writes screenshots/<name>.svg only under `make screenshots`
+(DDBTUI_WRITE_SCREENSHOTS=1): a plain test run leaves the tracked pictures alone (it still checks
+that no credential reaches the picture).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -13,8 +23,14 @@ from tests.conftest import connection_for
 
 
 @pytest.fixture
-def ui_conn(dynamodb_local_engine):
-    return connection_for(dynamodb_local_engine)
+def ui_engine(request):
+    name = "dynamodb_local_engine" if request.node.get_closest_marker("dynamodb_local") else "moto_engine"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def ui_conn(ui_engine):
+    return connection_for(ui_engine)
 
 
 @pytest.fixture
@@ -55,11 +71,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 SECRET_MARKERS = ("ddbtuilocalsecret", "aws_secret_access_key", "SecretAccessKey")
 
 
+def writing_screenshots() -> bool:
+    return os.environ.get("DDBTUI_WRITE_SCREENSHOTS") == "1"
+
+
 def save_svg(app, name: str) -> str:
-    """Save `screenshots/<name>.svg` and check no credential made it into the picture."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = app.save_screenshot(filename=f"{name}.svg", path=str(SCREENSHOTS))
-    text = Path(path).read_text()
+    """The screen as SVG, checked for credentials; written to `screenshots/<name>.svg` only
+    under `make screenshots`."""
+    text = app.export_screenshot()
+    if writing_screenshots():
+        SCREENSHOTS.mkdir(exist_ok=True)
+        (SCREENSHOTS / f"{name}.svg").write_text(text, encoding="utf-8")
     for marker in SECRET_MARKERS:
         assert marker not in text, f"{marker} in {name}.svg"
     return text
@@ -70,15 +92,24 @@ def notifications(app) -> list[str]:
 
 
 def screen_text(app) -> str:
-    """The current screen as plain text (what a person would read)."""
+    """The current screen as plain text (what a person would read), each piece at its column."""
     import html
     import re
 
     svg = app.export_screenshot()
-
     rows: dict[float, list[tuple[float, str]]] = {}
-    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)" textLength="[\d.]+" '
+    char_w = 0.0
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)" textLength="([\d.]+)" '
                          r'clip-path="[^"]*">(.*?)</text>', svg):
-        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), html.unescape(m.group(3))))
-    text = "\n".join("".join(t for _, t in sorted(parts)) for _, parts in sorted(rows.items()))
-    return text.replace("\xa0", " ")
+        text = html.unescape(m.group(4))
+        if text and not char_w:
+            char_w = float(m.group(3)) / len(text)
+        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), text))
+    lines = []
+    for _, parts in sorted(rows.items()):
+        line = ""
+        for x, text in sorted(parts):
+            col = round(x / char_w) if char_w else len(line)
+            line = line.ljust(col) + text
+        lines.append(line.rstrip())
+    return "\n".join(lines).replace("\xa0", " ")

@@ -137,3 +137,86 @@ async def test_results_never_crown_a_cancelled_run_and_one_repeat_has_no_range()
         await pilot.pause()
         assert app.screen.fastest == "a"
         assert "1.000 s … 1.200 s" in " ".join(report.rows(both)[0])
+
+
+@pytest.mark.dynamodb_local
+async def test_describe_raw_json_does_not_claim_empty_tags(make_app, ui_client, ui_table_name):
+    """DynamoDB Local has no tagging: the readable view says so, and the raw JSON used to show
+    "Tags": [] (an empty answer that never came)."""
+    import json
+
+    numbered_table(ui_client, ui_table_name, 1)
+    try:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.ready, what="ready")
+            from ddbtui.ui.screens.describe import DescribeScreen, raw_json
+
+            await app.push_screen(DescribeScreen(ui_table_name))
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.info is not None, what="described")
+            assert screen.info.tags_note  # this engine has no tags
+            assert "not available" in screen.readable_text()
+            doc = json.loads(raw_json(screen.info))
+            assert "Tags" not in doc, doc.get("Tags")
+            assert screen.info.tags_note in doc["ListTagsOfResource"]["not available"]
+    finally:
+        t.delete_table(ui_client, ui_table_name)
+
+
+async def test_batch_delete_shows_progress_and_stops_between_chunks(make_app, ui_client, ui_table_name,
+                                                                     monkeypatch):
+    """300 selected items, a slow network (0.2 s per BatchWriteItem, a fault): the dialog
+    shows progress; escape stops after the current chunk of 25; the rows that went are gone,
+    the rest are still in the table and on screen."""
+    import ddbtui.ui.widgets.progress as progress
+
+    monkeypatch.setattr(progress, "SHOW_AFTER_S", 0.0)
+    numbered_table(ui_client, ui_table_name, 300)
+    try:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            items = await open_items(pilot, app, ui_table_name)
+            await pilot.press("A")
+            await wait_for(pilot, lambda: items.live == 300 and not items._loading, what="all loaded")
+            await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="progress closed")
+            client = app.client()
+            real = client.batch_write_item
+
+            def slow(**kw):  # the fault: a slow link
+                time.sleep(0.2)
+                return real(**kw)
+
+            monkeypatch.setattr(client, "batch_write_item", slow)
+            items.selected = set(range(300))
+            await pilot.press("x")
+            await pilot.pause()
+            assert screen_name(app) == "ConfirmScreen"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen", what="progress dialog")
+            tracker = items.delete_tracker
+            await wait_for(pilot, lambda: tracker.done >= 25, what="first chunk")
+            assert "items deleted" in screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: tracker.finished and screen_name(app) == "ItemsScreen", what="stopped")
+            await wait_for(pilot, lambda: any("Stopped: deleted" in m for m in notifications(app)), what="notice")
+            monkeypatch.setattr(client, "batch_write_item", real)
+            left = len(it.scan_page(ui_client, ui_table_name, limit=1000).items)
+            assert 0 < left < 300 and left % 25 == 0
+            assert items.live == left and items.data_table.row_count == left
+            assert any(f"deleted {300 - left:,} of 300" in m for m in notifications(app))
+    finally:
+        t.delete_table(ui_client, ui_table_name)
+
+
+def test_export_stopped_writes_nothing(tmp_path):
+    from ddbtui.export import ExportCancelled, export_items
+
+    rows = [{"pk": "a", "sk": Decimal(i)} for i in range(2000)]
+    seen: list[int] = []
+    with pytest.raises(ExportCancelled):
+        export_items(rows, tmp_path / "out.jsonl", on_progress=seen.append, should_stop=lambda: sum(seen) >= 1000)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its .part
+    done: list[int] = []
+    res = export_items(rows, tmp_path / "out.csv", on_progress=done.append)
+    assert res.count == 2000 and sum(done) == 2000

@@ -173,8 +173,11 @@ async def test_filter_as_you_type_and_palette_commands(make_app, ui_client, ui_t
             await pilot.pause()
             commands = [c.title for c in app.get_system_commands(app.screen)]
             for title in ("Open table…", f"Open table {ui_table_name}", "Create table", "Run benchmark",
-                          "Switch theme"):
+                          "Theme", "Help", "Tables", "Benchmark history", f"Describe table {ui_table_name}",
+                          "Tables: Create", "Screenshot"):
                 assert title in commands
+            # one theme entry, no Textual "Keys" beside our help
+            assert sum("theme" in c.lower() for c in commands) == 1 and "Keys" not in commands
             app.action_benchmark()
             await pilot.pause()
             assert type(app.screen).__name__ == "BenchScreen"

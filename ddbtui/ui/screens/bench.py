@@ -33,7 +33,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ddbtui import paths
@@ -64,6 +64,7 @@ from ddbtui.ui.widgets.bench_charts import (
 from ddbtui.ui.widgets.bench_progress import StrategyProgress
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.ui.widgets.footer import KeyFooter
 
 WORKLOADS = [("books (isbn key)", "books"), ("wallets (user_id, balance)", "wallets")]
 RETRY_MODES = [("standard", "standard"), ("adaptive", "adaptive"), ("legacy", "legacy"),
@@ -244,11 +245,12 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
                         yield Field("Keys", Input(placeholder="uniform, zipfian:0.99", id="keys"), name="keys")
                         yield Field("Records", Input(placeholder="1000", id="records"), name="records")
                     yield FieldError(id="err-form")
-                    with Horizontal(classes="buttons"):
-                        yield Button("Start", variant="primary", id="start")
-                        yield Button("History", id="history")
-                        yield Button("Back", id="back")
-        yield Footer(compact=True)
+        # outside the scrolling form: Start stays in view at any size
+        with Horizontal(classes="buttons", id="bench-buttons"):
+            yield Button("Start", variant="primary", id="start")
+            yield Button("History", id="history")
+            yield Button("Back", id="back")
+        yield KeyFooter()
 
     @staticmethod
     def _fault_rows() -> ComposeResult:
@@ -266,8 +268,14 @@ class BenchScreen(FormMixin, DdbScreenMixin, Screen):
             yield Field("Time scale ×", Input(placeholder="1 (e.g. 300: burst 1 s)", id="time_scale"),
                         name="time_scale")
 
+    NARROW = 130  # below this width the parameters go under the strategies (labels stay whole)
+
     def on_mount(self) -> None:
         self.query_one("#items", Input).focus()
+        self.set_class(self.size.width < self.NARROW, "-narrow")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "-narrow")
 
     def values(self) -> dict:
         q = self.query_one
@@ -398,7 +406,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
             yield Button("Stop", variant="error", id="stop", compact=True)
             yield Button("Results", id="results", compact=True, disabled=True)
         yield Static("", id="run-status", markup=False)
-        with Vertical(id="progress"):
+        with VerticalScroll(id="progress"):
             for i, name in enumerate(self.settings.strategies):
                 yield StrategyProgress(name, self.total * self.settings.repeat, colour(i))
         yield Static("", id="counters")
@@ -415,7 +423,33 @@ class BenchRunScreen(DdbScreenMixin, Screen):
                     yield ThroughputChart(id="throughput-chart")
                 yield HistogramChart(id="histogram-chart")
         yield Static("UI CPU - · engine CPU -", id="cpu", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
+
+    CHART_MIN = 12  # rows per chart: border 2 + x axis 2 + at least 8 plot rows
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_panels)
+
+    def fit_panels(self) -> None:
+        """Small terminals drop panels before charts shrink below CHART_MIN rows: first the
+        throughput chart, then the CPU line, then progress rows (they scroll), then counters."""
+        height = self.size.height
+        if not height or not self.is_attached:
+            return
+        fixed = self.query_one(TargetBar).outer_size.height + 1 + 1 + 1  # bar, head, status, footer
+        rows = len(self.settings.strategies)
+        left = height - fixed
+        # mixed / open-loop charts sit side by side (one chart height); the plain ones stack
+        stacked = getattr(self, "load", None) is None
+        two_charts = not stacked or left - rows - 2 >= 2 * self.CHART_MIN
+        show_cpu = left - rows - 2 >= self.CHART_MIN or two_charts
+        room = left - self.CHART_MIN - (1 if show_cpu else 0)
+        show_counters = room - 1 >= min(rows, 2)
+        progress_rows = max(1, min(rows, room - (1 if show_counters else 0)))
+        self.query_one("#throughput-chart").display = two_charts
+        self.query_one("#cpu").display = show_cpu
+        self.query_one("#counters").display = show_counters
+        self.query_one("#progress").styles.max_height = min(12, progress_rows)
 
     def _title(self) -> str:
         s = self.settings
@@ -440,6 +474,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         except Exception as e:  # the launch below reports the real failure
             self.log.warning(f"resource tracker: {e!r}")
         self.launch(self.app.connection)
+        self.call_after_refresh(self.fit_panels)
         self._timer = self.set_interval(self.POLL_EVERY, self.tick)
         self._update_status()
 

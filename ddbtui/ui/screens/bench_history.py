@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ddbtui.bench import results
 from ddbtui.bench.results import load_result
@@ -25,6 +25,7 @@ from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.screens.bench_results import BenchResultsScreen
 from ddbtui.ui.widgets.bench_charts import CompareChart, colour
 from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.ui.widgets.footer import KeyFooter
 
 METRIC_CYCLE = ("items_per_s", "p99", "p50")
 
@@ -77,7 +78,7 @@ class BenchHistoryScreen(DdbScreenMixin, Screen):
             yield Button("Markdown", id="export-md", compact=True)
         yield CompareChart(id="compare-chart")
         yield Static("", id="compare-legend")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def _results_dir(self) -> Path:
         if self.directory:

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ddbtui.bench import report
 from ddbtui.bench.mixed_report import OP_COLUMNS, lines, op_rows
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.ui.widgets.footer import KeyFooter
 
 
 def fastest(doc: dict) -> str | None:
@@ -75,7 +76,7 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
             if self.problems:
                 yield Static(Text("\n".join(self.problems), style="bold red"), id="res-problems",
                              classes="res-block")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def _head(self) -> Text:
         t = Text()
@@ -110,8 +111,10 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
 
     # report.COLUMNS: strategy conc items/s time range p50 p90 p99 p99.9 max cpu retries throttles
     # failed verified lost; two tables so that every column fits 120 columns
-    MAIN = (("strategy", 0), ("conc", 1), ("items/s", 2), ("time", 3), ("CPU µs/item", 10), ("retries", 11),
-            ("throttles", 12), ("failed", 13), ("verified", 14), ("lost", 15))
+    # correctness right after speed: verified / lost stay in view at 80 columns (the rest
+    # scrolls right)
+    MAIN = (("strategy", 0), ("items/s", 2), ("time", 3), ("verified", 14), ("lost", 15), ("failed", 13),
+            ("retries", 11), ("throttles", 12), ("CPU µs/item", 10), ("conc", 1))
     LATENCY = (("strategy", 0), ("p50", 5), ("p90", 6), ("p99", 7), ("p99.9", 8), ("max", 9))
 
     def _strategy_cell(self, name: str) -> Text:
@@ -132,7 +135,7 @@ class BenchResultsScreen(DdbScreenMixin, Screen):
                 if i == 0:
                     cells.append(self._strategy_cell(r[0]))
                 elif i == 3:
-                    cells.append(Text(f"{r[3]}\n{r[4]}", justify="right"))
+                    cells.append(Text(r[3] if r[4] == "-" else f"{r[3]}\n{r[4]}", justify="right"))
                 elif i == 15 and r[i] not in ("0", "-"):
                     cells.append(Text(r[i], style="bold red", justify="right"))
                 else:

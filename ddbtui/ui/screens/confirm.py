@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import MarksSubmitKeys
 
 
@@ -30,6 +31,7 @@ class ConfirmDeleteTableScreen(MarksSubmitKeys, ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Delete table", variant="error", id="delete", disabled=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-name", Input).focus()
@@ -75,6 +77,7 @@ class ConfirmScreen(MarksSubmitKeys, ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm, variant=self._variant, id="confirm")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()

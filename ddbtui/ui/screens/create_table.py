@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from ddbtui.dynamo.errors import ValidationError
 from ddbtui.dynamo.tables import GsiSpec, KeySpec, TableSpec
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 
 KEY_TYPES = [("S string", "S"), ("N number", "N"), ("B binary", "B")]
@@ -94,40 +95,42 @@ class CreateTableScreen(FormMixin, ModalScreen[TableSpec | None]):
         self.existing = set(existing or ())
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog", id="create-dialog"):
+        with Vertical(classes="dialog", id="create-dialog"):
             yield Label("Create table", classes="dialog-title")
-            with Horizontal(classes="row"):
-                yield Field("Table name (3-255 of a-z A-Z 0-9 _ . -)",
-                            Input(placeholder="e.g. wallets", id="table_name"), name="table_name")
-                yield Button("Wallet table preset", id="preset-wallet", classes="preset")
-            with Horizontal(classes="row"):
-                yield Field("Partition key", Input(placeholder="e.g. user_id", id="pk_name"), name="pk_name")
-                yield Field("Type", Select(KEY_TYPES, value="S", allow_blank=False, id="pk_type"),
-                            name="pk_type", classes="type")
-            with Horizontal(classes="row"):
-                yield Field("Sort key (optional)", Input(placeholder="none", id="sk_name"), name="sk_name")
-                yield Field("Type", Select(KEY_TYPES, value="S", allow_blank=False, id="sk_type"),
-                            name="sk_type", classes="type")
-            with Horizontal(classes="row"):
-                yield Field("Billing mode", Select(BILLING, value="PAY_PER_REQUEST", allow_blank=False,
-                                                   id="billing_mode"), name="billing_mode")
-                yield Field("Read capacity", Input("5", id="rcu", disabled=True), name="rcu",
-                            classes="capacity")
-                yield Field("Write capacity", Input("5", id="wcu", disabled=True), name="wcu",
-                            classes="capacity")
-            with Horizontal(classes="row section"):
-                yield Label("Global secondary indexes", classes="section-title")
-                yield Button("+ Add GSI", id="add-gsi", compact=True)
-            yield Vertical(id="gsis")
-            with Horizontal(classes="row"):
-                yield Field("TTL attribute (optional)", Input(placeholder="e.g. expires_at", id="ttl"),
-                            name="ttl")
-                yield Field("Tags (key=value, comma separated)",
-                            Input(placeholder="env=dev, team=payments", id="tags"), name="tags")
-            yield FieldError(id="err-form")
+            with VerticalScroll(classes="dialog-body"):
+                with Horizontal(classes="row"):
+                    yield Field("Table name (3-255 of a-z A-Z 0-9 _ . -)",
+                                Input(placeholder="e.g. wallets", id="table_name"), name="table_name")
+                    yield Button("Wallet table preset", id="preset-wallet", classes="preset")
+                with Horizontal(classes="row"):
+                    yield Field("Partition key", Input(placeholder="e.g. user_id", id="pk_name"), name="pk_name")
+                    yield Field("Type", Select(KEY_TYPES, value="S", allow_blank=False, id="pk_type"),
+                                name="pk_type", classes="type")
+                with Horizontal(classes="row"):
+                    yield Field("Sort key (optional)", Input(placeholder="none", id="sk_name"), name="sk_name")
+                    yield Field("Type", Select(KEY_TYPES, value="S", allow_blank=False, id="sk_type"),
+                                name="sk_type", classes="type")
+                with Horizontal(classes="row"):
+                    yield Field("Billing mode", Select(BILLING, value="PAY_PER_REQUEST", allow_blank=False,
+                                                       id="billing_mode"), name="billing_mode")
+                    yield Field("Read capacity", Input("5", id="rcu", disabled=True), name="rcu",
+                                classes="capacity")
+                    yield Field("Write capacity", Input("5", id="wcu", disabled=True), name="wcu",
+                                classes="capacity")
+                with Horizontal(classes="row section"):
+                    yield Label("Global secondary indexes", classes="section-title")
+                    yield Button("+ Add GSI", id="add-gsi", compact=True)
+                yield Vertical(id="gsis")
+                with Horizontal(classes="row"):
+                    yield Field("TTL attribute (optional)", Input(placeholder="e.g. expires_at", id="ttl"),
+                                name="ttl")
+                    yield Field("Tags (key=value, comma separated)",
+                                Input(placeholder="env=dev, team=payments", id="tags"), name="tags")
+                yield FieldError(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Create", variant="primary", id="create")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#table_name", Input).focus()

@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from ddbtui.dynamo.tables import describe_table
 from ddbtui.ui.format import billing_text, human_bytes
 from ddbtui.ui.messages import TableDescribed
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.ui.widgets.footer import KeyFooter
 
 
 def _scalar(v: Any) -> str:
@@ -123,7 +124,13 @@ def render_info(info) -> Group:
 
 
 def raw_json(info) -> str:
-    return json.dumps(info.raw, indent=2, default=lambda o: o.isoformat() if isinstance(o, dt.datetime)
+    """What the three calls returned. When ListTagsOfResource failed there is no tag list to
+    show: say why instead of an empty "Tags": [] that the engine never sent."""
+    raw = dict(info.raw)
+    if getattr(info, "tags_note", None):
+        raw.pop("Tags", None)
+        raw["ListTagsOfResource"] = {"not available": info.tags_note}
+    return json.dumps(raw, indent=2, default=lambda o: o.isoformat() if isinstance(o, dt.datetime)
                       else str(o))
 
 
@@ -147,7 +154,7 @@ class DescribeScreen(DdbScreenMixin, Screen):
             yield Static("Loading…", id="describe-body")
         yield TextArea("", id="raw", read_only=True, show_line_numbers=True)
         yield Static("j: raw JSON  ·  r: refresh  ·  escape: back", classes="status-line")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#raw").display = False

@@ -28,6 +28,7 @@ from ddbtui.dynamo.errors import ConcurrentChange, DdbError, ValidationError, er
 from ddbtui.dynamo.wallet import check_wallet_item
 from ddbtui.ui.messages import ItemSaved
 from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import FieldError, MarksSubmitKeys, SubmitGuard
 
 MODES = {"ddb": "DynamoDB JSON (types shown)", "plain": "plain JSON"}
@@ -109,6 +110,7 @@ class ItemEditorScreen(MarksSubmitKeys, DdbScreenMixin, SubmitGuard, ModalScreen
                 yield Button("Toggle DynamoDB / plain JSON", id="toggle")
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", variant="primary", id="save", disabled=self.read_only)
+        yield KeyFooter()
 
     def _initial_text(self) -> str:
         if self.original is not None:

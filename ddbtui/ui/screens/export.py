@@ -14,6 +14,7 @@ from ddbtui.dynamo.errors import DdbError
 from ddbtui.dynamo.export import ExportCancelled, default_path, export_items, with_format
 from ddbtui.ui.messages import ExportFinished
 from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 from ddbtui.ui.widgets.progress import ProgressPanel, ProgressTracker
 
@@ -49,6 +50,7 @@ class ExportScreen(DdbScreenMixin, FormMixin, ModalScreen):
             with Horizontal(classes="buttons", id="export-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", variant="primary", id="ok")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

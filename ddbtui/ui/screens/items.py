@@ -18,7 +18,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker
 
 from ddbtui.dynamo import items as it
@@ -38,8 +38,9 @@ from ddbtui.ui.screens.editor import ItemEditorScreen
 from ddbtui.ui.screens.export import ExportScreen
 from ddbtui.ui.screens.query import QueryScreen
 from ddbtui.ui.screens.wallet import SeedWalletsScreen, TransferScreen, WalletAmountScreen
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import is_repeated_submit_key
-from ddbtui.ui.widgets.progress import ProgressTracker, show_progress
+from ddbtui.ui.widgets.progress import ProgressTracker, close_progress, show_progress
 from ddbtui.ui.widgets.target_bar import TargetBar
 from ddbtui.ui.widgets.virtual_table import ItemStore, VirtualItemTable, encode_item
 
@@ -58,20 +59,26 @@ def _plain_cell(value: Any) -> str:
 class ItemsScreen(DdbScreenMixin, Screen):
     CSS_PATH = "items.tcss"
     WRITE_ACTIONS = frozenset({"new_item", "delete_items"}) | WALLET_ACTIONS
+    HELP = ("The items of one table, a page at a time (more load as you scroll). enter or e "
+            "edits the item under the cursor, space selects several for x. A wallet table "
+            "(partition key user_id, S) adds deposit, withdraw, transfer and seeding.")
+    # by importance: the footer shows what fits, in this order (? lists them all)
     BINDINGS = [
-        Binding("escape", "back_or_cancel", "Back"),
-        Binding("slash,q", "query", "Query"),
-        Binding("r", "reload", "Rescan", show=False),
-        Binding("m", "load_more", "More", show=False),
-        Binding("A", "load_all", "All"),
-        Binding("e", "edit", "Edit"),
-        *guarded(Binding("n", "new_item", "New")),
-        Binding("space", "toggle_select", "Select"),
-        *guarded(Binding("x,delete", "delete_items", "Delete")),
-        Binding("ctrl+e", "export", "Export"),
-        Binding("i", "describe", "Describe", show=False),
-        *guarded(Binding("s", "seed", "Seed"), Binding("p", "deposit", "Deposit"),
-                 Binding("w", "withdraw", "Withdraw"), Binding("t", "transfer", "Transfer")),
+        Binding("escape", "back_or_cancel", "Back", tooltip="back to the tables (or stop loading all)"),
+        Binding("slash,q", "query", "Query", tooltip="query or scan with a key condition and a filter"),
+        Binding("e", "edit", "Edit", tooltip="edit the item under the cursor (enter too)"),
+        *guarded(Binding("n", "new_item", "New", tooltip="create an item")),
+        *guarded(Binding("x,delete", "delete_items", "Delete",
+                         tooltip="delete the selected items (or the one under the cursor)")),
+        *guarded(Binding("p", "deposit", "Deposit"), Binding("w", "withdraw", "Withdraw"),
+                 Binding("t", "transfer", "Transfer"),
+                 Binding("s", "seed", "Seed", tooltip="write many random wallets")),
+        Binding("space", "toggle_select", "Select", tooltip="select or unselect the item under the cursor"),
+        Binding("A", "load_all", "Load all", tooltip="load every page (with progress; escape stops)"),
+        Binding("ctrl+e", "export", "Export", tooltip="write the loaded items to JSON Lines or CSV"),
+        Binding("r", "reload", "Rescan", show=False, tooltip="scan the table again from the start"),
+        Binding("m", "load_more", "More", show=False, tooltip="load the next page"),
+        Binding("i", "describe", "Describe", show=False, tooltip="the table's keys, indexes, TTL and tags"),
     ]
 
     def __init__(self, table: str) -> None:
@@ -101,7 +108,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
         yield Label(f"Items in {self.table_name}", id="items-title", classes="title", markup=False)
         yield VirtualItemTable(self.items, marked=self.selected.__contains__, cell=_plain_cell, id="items")
         yield Static("Loading…", id="items-status", classes="status-line", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def data_table(self) -> VirtualItemTable:
@@ -199,8 +206,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         keys = f"{info.partition_key.name} ({info.partition_key.type})"
         if info.sort_key:
             keys += f", {info.sort_key.name} ({info.sort_key.type})"
-        wallet = "  ·  wallet table: s seed, p deposit, w withdraw, t transfer" if self.is_wallet else ""
-        self.query_one("#items-title", Label).update(f"Items in {info.name}  ·  key {keys}{wallet}")
+        wallet = "  ·  wallet table (? lists its keys)" if self.is_wallet else ""
+        self.query_one("#items-title", Label).update(f"{info.name}  ·  key {keys}{wallet}")
         self.refresh_bindings()
 
     def on_items_page_loaded(self, msg: ItemsPageLoaded) -> None:
@@ -210,6 +217,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         self._last_key = msg.last_key
         self._has_more = msg.last_key is not None
         if msg.final:
+            if self._loading_all:
+                close_progress(self.app, self.load_tracker)
             if self._loading_all and self._cancel.is_set() and self._has_more:
                 self.notify(f"Stopped loading: {self.live:,} items loaded.")
             self._loading = False
@@ -414,6 +423,12 @@ class ItemsScreen(DdbScreenMixin, Screen):
             res = batch_delete(self.app.client(), self.table_name, keys,
                                on_progress=tracker.advance if tracker else None,
                                should_stop=(lambda: tracker.cancelled) if tracker else None)
+        except Exception:
+            # the chunks reported done are deleted: take those rows away, then report the error
+            done = tracker.done if tracker is not None else 0
+            if done:
+                self.post_message(ItemsDeleted(indexes[:done], 0, 0, requested=len(indexes)))
+            raise
         finally:
             if tracker is not None:
                 tracker.finish()
@@ -432,6 +447,7 @@ class ItemsScreen(DdbScreenMixin, Screen):
 
     def on_items_deleted(self, msg: ItemsDeleted) -> None:
         self._write_ended()
+        close_progress(self.app, self.delete_tracker)
         gone = []
         for idx in msg.indexes:
             item = self.items[idx]
@@ -589,7 +605,9 @@ class ItemsScreen(DdbScreenMixin, Screen):
     def worker_failed(self, worker: Worker, error: BaseException | None) -> None:
         if worker.group == "items-delete":
             self._write_ended()
+            close_progress(self.app, self.delete_tracker)
         if worker.group == "items-load":
+            close_progress(self.app, self.load_tracker)
             what = "query" if self.query_spec is not None and self.query_spec.is_query else "scan"
             reason = self.app.explain(error) if error is not None else "unknown error"
             self._failed = f"{what} failed: {reason.splitlines()[0] if reason else reason}"

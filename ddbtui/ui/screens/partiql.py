@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ddbtui import userconfig
@@ -25,6 +25,7 @@ from ddbtui.dynamo.transfer import batch_execute, execute_statement, split_state
 from ddbtui.ui.messages import StatementFailed, StatementPageLoaded, StatementsBatchDone
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.item_table import ItemTable
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.target_bar import TargetBar
 from ddbtui.userconfig import append_history, load_history
 
@@ -77,7 +78,7 @@ class PartiqlScreen(DdbScreenMixin, Screen):
                      id="partiql-hint", classes="status-line", markup=False)
         yield ItemTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="partiql-status", classes="status-line", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#statement", TextArea).focus()
@@ -298,6 +299,7 @@ class NameStatementScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", variant="primary", id="save")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#statement-name", Input).focus()
@@ -340,6 +342,7 @@ class PickStatementScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog", id="pick-statement-dialog"):
             yield Label("Saved and recent statements", classes="dialog-title")
             yield OptionList(*self._options, id="statements")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         ol = self.query_one("#statements", OptionList)

@@ -18,7 +18,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -26,6 +26,7 @@ from ddbtui.dynamo import codec
 from ddbtui.dynamo.errors import ValidationError
 from ddbtui.dynamo.items import SORT_OPS
 from ddbtui.dynamo.tables import index_keys
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 
 NO_CONDITION = "none"
@@ -110,27 +111,29 @@ class QueryScreen(FormMixin, ModalScreen[QuerySpec | None]):
         indexes += [(f"GSI {g['IndexName']}", g["IndexName"]) for g in self.info.gsis]
         indexes += [(f"LSI {g['IndexName']}", g["IndexName"]) for g in self.info.lsis]
         ops = [("no sort key condition", NO_CONDITION)] + [(op, op) for op in SORT_OPS]
-        with VerticalScroll(classes="dialog", id="query-dialog"):
+        with Vertical(classes="dialog", id="query-dialog"):
             yield Label(f"Query {self.info.name}", classes="dialog-title", markup=False)
-            yield Field("Read from", Select(indexes, value="", allow_blank=False, id="index"), name="index")
-            yield Static("", id="key-help", classes="help")
-            yield Field("Partition key value (empty: scan)", Input(id="pk_value"), name="pk_value")
-            with Horizontal(classes="row"):
-                yield Field("Sort key condition", Select(ops, value=NO_CONDITION, allow_blank=False,
-                                                         id="sk_op"), name="sk_op", classes="op")
-                yield Field("Value", Input(id="sk_value"), name="sk_value")
-                yield Field("and (BETWEEN)", Input(id="sk_value2", disabled=True), name="sk_value2")
-            yield Field("Filter expression (optional)",
-                        Input(placeholder="e.g. balance > :min AND attribute_exists(email)",
-                              id="filter_expression"), name="filter_expression")
-            with Horizontal(classes="row"):
-                yield Field("Values as JSON", Input(placeholder='{":min": 100}', id="values"), name="values")
-                yield Field("Names as JSON (optional)", Input(placeholder='{"#n": "name"}', id="names"),
-                            name="names")
-            yield FieldError(id="err-form")
+            with VerticalScroll(classes="dialog-body"):
+                yield Field("Read from", Select(indexes, value="", allow_blank=False, id="index"), name="index")
+                yield Static("", id="key-help", classes="help")
+                yield Field("Partition key value (empty: scan)", Input(id="pk_value"), name="pk_value")
+                with Horizontal(classes="row"):
+                    yield Field("Sort key condition", Select(ops, value=NO_CONDITION, allow_blank=False,
+                                                             id="sk_op"), name="sk_op", classes="op")
+                    yield Field("Value", Input(id="sk_value"), name="sk_value")
+                    yield Field("and (BETWEEN)", Input(id="sk_value2", disabled=True), name="sk_value2")
+                yield Field("Filter expression (optional)",
+                            Input(placeholder="e.g. balance > :min AND attribute_exists(email)",
+                                  id="filter_expression"), name="filter_expression")
+                with Horizontal(classes="row"):
+                    yield Field("Values as JSON", Input(placeholder='{":min": 100}', id="values"), name="values")
+                    yield Field("Names as JSON (optional)", Input(placeholder='{"#n": "name"}', id="names"),
+                                name="names")
+                yield FieldError(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Run", variant="primary", id="run")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         p = self.previous

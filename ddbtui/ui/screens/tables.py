@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from ddbtui.dynamo import tables as t
@@ -22,12 +22,22 @@ from ddbtui.ui.screens.confirm import ConfirmDeleteTableScreen
 from ddbtui.ui.screens.create_table import CreateTableScreen
 from ddbtui.ui.screens.describe import DescribeScreen
 from ddbtui.ui.widgets.target_bar import TargetBar
+from ddbtui.ui.widgets.footer import KeyFooter
 
 STATUS_STYLE = {"ACTIVE": "green", "CREATING": "yellow", "UPDATING": "yellow",
                 "DELETING": "red", "ARCHIVING": "yellow", "INACCESSIBLE_ENCRYPTION_CREDENTIALS": "red"}
 
 
+GETTING_STARTED = """Getting started
+  c       create a table (in the form: f2 = wallet preset, ctrl+s = create)
+  enter   open a table; in a wallet table s seeds, p/w/t move money
+  ctrl+b  run a write benchmark (it makes its own table)
+  ?       the keys of this screen · ctrl+p finds any command by name"""
+
+
 class TablesScreen(DdbScreenMixin, Screen):
+    HELP = ("Every table of the target with its status, billing mode, item count and size "
+            "(DynamoDB's estimates). Type to filter after /, enter opens a table's items.")
     CSS_PATH = "tables.tcss"
     WRITE_ACTIONS = frozenset({"create_table", "delete_table"})
     BINDINGS = [
@@ -60,8 +70,9 @@ class TablesScreen(DdbScreenMixin, Screen):
         table.add_column("Items", key="items", width=12)
         table.add_column("Size", key="size", width=10)
         yield table
+        yield Static(GETTING_STARTED, id="getting-started", markup=False)
         yield Static("", id="tables-status", classes="status-line")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#tables", DataTable).focus()
@@ -177,13 +188,14 @@ class TablesScreen(DdbScreenMixin, Screen):
             table.move_cursor(row=visible.index(current))
         total = len(self._names)
         f = self.query_one("#filter", Input).value.strip()
+        self.query_one("#getting-started").display = not total
         if not total:
-            self._set_status("No tables yet: press c to create one (the wallet preset is one click).")
+            self._set_status("No tables yet: press c to create one (f2 in the form: wallet preset).")
         elif f:
             self._set_status(f"{len(visible)} of {total} tables match {f!r}  ·  enter opens, d describes")
         else:
-            self._set_status(f"{total} table{'s' if total != 1 else ''}  ·  enter opens a table, d describes it  ·  item counts "
-                             f"and sizes are DynamoDB's estimates")
+            self._set_status(f"{total} table{'s' if total != 1 else ''}  ·  enter opens, d describes  ·  "
+                             f"counts and sizes: DynamoDB's estimates")
 
     def _update_row(self, name: str) -> None:
         table = self.query_one("#tables", DataTable)

@@ -27,6 +27,7 @@ from ddbtui.config import resolve_target
 from ddbtui.dynamo.clients import client_for
 from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.widgets.footer import KeyFooter
 
 LOCAL = "\x00local"
 CHAIN = "\x00chain"
@@ -98,6 +99,7 @@ class SwitchTargetScreen(DdbScreenMixin, ModalScreen[Any]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Switch", variant="primary", id="switch")
+        yield KeyFooter()
 
     def _opt(self, key: str, prompt: str) -> Option:
         self._keys.append(key)

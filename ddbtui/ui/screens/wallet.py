@@ -39,6 +39,7 @@ from ddbtui.ui.messages import (
     WalletsChanged,
 )
 from ddbtui.ui.screens.base import DdbScreenMixin
+from ddbtui.ui.widgets.footer import KeyFooter
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin, MarksSubmitKeys, SubmitGuard
 
 SEED_PROGRESS_EVERY_S = 0.1  # at most ~10 progress messages a second
@@ -80,6 +81,7 @@ class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, Modal
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.OK, variant="primary", id="ok")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#outcome", Static).display = False

@@ -18,9 +18,9 @@ class StrategyProgress(Horizontal):
         padding: 0 1;
     }
     StrategyProgress > .sp-name { width: 20; color: $text-muted; }
-    StrategyProgress > ProgressBar { width: 44; }
-    StrategyProgress > ProgressBar > Bar { width: 30; }
-    StrategyProgress > .sp-info { width: 1fr; color: $text-muted; }
+    StrategyProgress > ProgressBar { width: 1fr; max-width: 44; min-width: 14; }
+    StrategyProgress > ProgressBar > Bar { width: 1fr; }
+    StrategyProgress > .sp-info { width: 1fr; min-width: 28; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     StrategyProgress.-running { background: $boost; }
     StrategyProgress.-running > .sp-name { color: $accent; text-style: bold; }
     StrategyProgress.-running > .sp-info { color: $foreground; }
@@ -57,7 +57,8 @@ class StrategyProgress(Horizontal):
             eta = fmt_eta(st.eta_s)
             p99 = f" · p99 {st.p99_ms:,.1f} ms" if st.p99_ms is not None else ""
             if st.phase == "writing":
-                info = f"{st.items_per_s:,.0f} items/s" + (f" · ETA {eta}" if eta else "") + p99 + rep
+                # ETA and p99 first: a narrow terminal cuts the end of the line
+                info = (f"ETA {eta}" if eta else "ETA …") + p99 + f" · {st.items_per_s:,.0f} items/s" + rep
             else:
                 info = f"{st.phase}{rep}"
         elif st.state == "finished":

@@ -29,7 +29,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, ProgressBar, Static
+from textual.widgets import Button, Label, ProgressBar, Static
+
+from ddbtui.ui.widgets.footer import KeyFooter
 
 SHOW_AFTER_S = 0.5  # quicker operations never flash a dialog
 
@@ -46,7 +48,7 @@ class ProgressState:
 
 def fmt_duration(seconds: float) -> str:
     """12 s, 3 m 05 s, 1 h 02 m."""
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     if s < 60:
         return f"{s} s"
     if s < 3600:
@@ -207,7 +209,7 @@ class ProgressScreen(ModalScreen[ProgressTracker]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="progress-dialog"):
             yield ProgressPanel(self.title_text, self.tracker)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_interval(ProgressPanel.POLL_S, self._check_finished)
@@ -221,9 +223,19 @@ class ProgressScreen(ModalScreen[ProgressTracker]):
         self.query_one(ProgressPanel).refresh_progress()
 
 
+def close_progress(app: App, tracker: ProgressTracker | None) -> None:
+    """Close the dialog of `tracker` now if it is on top (call when the result arrives, so
+    the next key goes to the screen below, not to a dialog about to close itself)."""
+    screen = app.screen
+    if tracker is not None and isinstance(screen, ProgressScreen) and screen.tracker is tracker:
+        screen.dismiss(tracker)
+
+
 def show_progress(app: App, title: str, tracker: ProgressTracker, *,
-                  delay: float = SHOW_AFTER_S) -> None:
-    """Push a ProgressScreen for `tracker` after `delay` seconds, unless it has finished."""
+                  delay: float | None = None) -> None:
+    """Push a ProgressScreen for `tracker` after `delay` seconds (default SHOW_AFTER_S),
+    unless it has finished by then."""
+    delay = SHOW_AFTER_S if delay is None else delay
 
     def push() -> None:
         if not tracker.finished:
