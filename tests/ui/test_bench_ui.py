@@ -248,7 +248,8 @@ async def test_form_inline_errors_and_read_only(make_app):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert any("Read-only" in n and "benchmark" in n for n in notifications(app))
+        await wait_for(pilot, lambda: any("Read-only" in n and "benchmark" in n for n in notifications(app)),
+                       what="read-only notice")  # one pause was not always enough under load
 
 
 # ================================================================ UI: runs, live view
