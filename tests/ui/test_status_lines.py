@@ -4,6 +4,7 @@ progress dialog of long operations (load all, batch delete, export) with cancel.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from textual.widgets import DataTable, Input, Select
 
 from ddbtui.dynamo import items as it
 from ddbtui.dynamo import tables as t
-from tests.ui.conftest import screen_text, wait_for
+from tests.ui.conftest import notifications, screen_text, wait_for
 
 SIZE = (80, 24)
 

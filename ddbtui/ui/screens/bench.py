@@ -427,9 +427,6 @@ class BenchRunScreen(DdbScreenMixin, Screen):
 
     CHART_MIN = 12  # rows per chart: border 2 + x axis 2 + at least 8 plot rows
 
-    def on_resize(self) -> None:
-        self.call_after_refresh(self.fit_panels)
-
     def fit_panels(self) -> None:
         """Small terminals drop panels before charts shrink below CHART_MIN rows: first the
         throughput chart, then the CPU line, then progress rows (they scroll), then counters."""
@@ -564,6 +561,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
     CAPACITY_CHART_MIN_WIDTH = 120
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_panels)  # charts keep CHART_MIN rows
         if self.load is not None:
             for chart in self.query(CapacityChart):
                 chart.display = self.size.width >= self.CAPACITY_CHART_MIN_WIDTH
