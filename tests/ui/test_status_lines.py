@@ -211,7 +211,7 @@ async def test_batch_delete_shows_progress_and_stops_between_chunks(make_app, ui
 
 
 def test_export_stopped_writes_nothing(tmp_path):
-    from ddbtui.export import ExportCancelled, export_items
+    from ddbtui.dynamo.export import ExportCancelled, export_items
 
     rows = [{"pk": "a", "sk": Decimal(i)} for i in range(2000)]
     seen: list[int] = []
