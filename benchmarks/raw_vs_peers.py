@@ -6,9 +6,10 @@ Contenders, each in its own process, same items (DynamoDB JSON from the bench wo
 aiodynamo gets them as plain Python values, converted before the clock starts, since it
 serialises itself), same concurrency, warm client, a fresh table each:
 - `ddbtui aiohttp strategy`: the benchmark strategy through the real engine (recorder included)
-- `raw client (plain loop)`: RawDynamoClient (lean HTTP/1.1 transport) in a plain loop
+- `raw client (plain loop)`: RawDynamoClient (its default: aiohttp's public API) in a plain loop
 - `raw client + uvloop`: the same on uvloop (the optional `fast` extra), when installed
-- `raw via aiohttp public API`: RawDynamoClient(transport="aiohttp"): ClientSession.post
+- `raw, experimental http1`: RawDynamoClient(transport="http1"): the hand-written HTTP/1.1
+  pool, an opt-in kept to measure what aiohttp itself costs
 - `aioboto3`, `aiodynamo`, `boto3 (sync loop)`: the plain reference scripts
 - `floor: bare protocol` (+ uvloop): benchmarks/reference/floor_protocol.py — prebuilt,
   pre-signed requests written by a bare asyncio.Protocol: the least CPU per request any
@@ -42,7 +43,7 @@ except ImportError:
 OURS = "raw client (plain loop)"
 CONTENDERS = [("ddbtui aiohttp strategy", None), (OURS, "aiohttp_raw.py"),
               *([("raw client + uvloop", "raw_variants.py --uvloop")] if HAVE_UVLOOP else []),
-              ("raw via aiohttp public API", "raw_variants.py --transport aiohttp"),
+              ("raw, experimental http1", "raw_variants.py --transport http1"),
               ("aioboto3", "aioboto3_.py"), ("aiodynamo", "aiodynamo_.py"), ("boto3 (sync loop)", "sync.py"),
               ("floor: bare protocol", "floor_protocol.py"),
               *([("floor + uvloop", "floor_protocol.py --uvloop")] if HAVE_UVLOOP else [])]

@@ -1,6 +1,6 @@
 """ddbtui's RawDynamoClient in the plain loop of aiohttp_raw.py, with a choice of transport and
-event loop: `--transport aiohttp` (aiohttp's public ClientSession.post, what the lean
-HTTP/1.1 path replaced) and `--uvloop` (the optional fast loop)."""
+event loop: `--transport http1` (the experimental hand-written HTTP/1.1 pool; the default
+is aiohttp's public ClientSession.post) and `--uvloop` (the optional fast loop)."""
 import asyncio
 import sys
 
@@ -9,7 +9,7 @@ from _args import KEY, REGION, SECRET, Clock, parse, report
 from ddbtui.dynamo.raw import RawDynamoClient
 
 UV = "--uvloop" in sys.argv
-TRANSPORT = "http1"
+TRANSPORT = "aiohttp"
 if UV:
     sys.argv.remove("--uvloop")
 if "--transport" in sys.argv:

@@ -1,5 +1,5 @@
-"""A raw DynamoDB client: DynamoDB JSON over lean HTTP/1.1 (ddbtui.dynamo.http1), signed
-by ddbtui.dynamo.sigv4.
+"""A raw DynamoDB client: DynamoDB JSON over aiohttp (public API), signed by
+ddbtui.dynamo.sigv4.
 
 What boto3/aioboto3 spend most client CPU on (model-driven serialisation, the event
 system, response parsing into Python types) is skipped: the caller passes DynamoDB JSON
@@ -14,9 +14,10 @@ the caller gave one), the same on every retry, so a retry after a dropped connec
 idempotent.
 
 Per request: one JSON encode, one signature (keys, scope and header prefixes cached), one
-header block, one write; the answer is `json.loads`ed only when it is not "{}". The
-`transport="aiohttp"` variant sends the same request with aiohttp's public
-`ClientSession.post` (benchmarks compare the two). Never imports textual.
+header block; the answer is `json.loads`ed only when it is not "{}". The default transport is
+aiohttp's public `ClientSession.post` (a well-kept library, as the strategy's name says).
+`transport="http1"` (ddbtui.dynamo.http1, a hand-written HTTP/1.1 pool) is an experimental
+opt-in that only the benchmarks use, to measure what aiohttp itself costs. Never imports textual.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class RawDynamoClient:
                  max_connections: int = 64, connect_timeout: float = 5.0,
                  request_timeout: float = 30.0, max_attempts: int = 10,
                  backoff_base: float = 0.025, backoff_cap: float = 2.0, seed=None,
-                 transport: str = "http1"):
+                 transport: str = "aiohttp"):
         if credentials is None:
             raise RawDynamoError("NoCredentials", "no AWS credentials were found for this connection")
         if not endpoint_url:  # never guess an endpoint: the Connection names it
@@ -222,8 +223,8 @@ class RawDynamoClient:
                                       request_timeout=self.request_timeout)
             self._conn_errors = (HttpConnectionError, OSError, asyncio.TimeoutError)
             return self._session
-        import aiohttp  # lazy: only for transport="aiohttp" (a comparison in the benchmarks)
-        import yarl  # lazy: only with the aiohttp transport
+        import aiohttp  # lazy: only when the first request is sent
+        import yarl  # lazy: with aiohttp, on first use
 
         connector = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0,
                                          keepalive_timeout=30, ttl_dns_cache=300)

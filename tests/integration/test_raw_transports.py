@@ -139,7 +139,8 @@ async def test_http1_framing_cases():
                chunked, _ok(b'{"TableNames":["b"]}', b"Connection: close\r\n"), until_close, _ok(b"{}")]
     srv = _Scripted(answers)
     async with srv as url:
-        async with RawDynamoClient(url, "us-east-1", ("a", "b", None), max_connections=1) as c:
+        async with RawDynamoClient(url, "us-east-1", ("a", "b", None), max_connections=1,
+                                   transport="http1") as c:
             assert await c.request("ListTables", {}) == {"TableNames": ["x"]}
             assert await c.request("ListTables", {}) == {"TableNames": ["a"]}
             assert await c.request("ListTables", {}) == {"TableNames": ["b"]}
@@ -154,7 +155,7 @@ async def test_http1_request_timeout_and_cut_answer_are_connection_errors():
     srv = _Scripted([None, cut, _ok(b'{"TableNames":[]}')])
     async with srv as url:
         async with RawDynamoClient(url, "us-east-1", ("a", "b", None), max_connections=1,
-                                   request_timeout=0.5, max_attempts=1) as c:
+                                   request_timeout=0.5, max_attempts=1, transport="http1") as c:
             with pytest.raises(RawConnectionError, match="request timeout"):
                 await c.request("ListTables", {})
             with pytest.raises(RawConnectionError, match="closed before the answer"):
