@@ -15,7 +15,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from ddbtui.config import Connection
 from ddbtui.dynamo import items as it
@@ -223,6 +223,9 @@ async def test_retry_safely_after_a_drop_after_apply_applies_once(ui_client, wal
             await wait_for(pilot, lambda: form.state == "applied", what="applied", timeout=60)
             assert "carol now has 7" in str(form.query_one("#outcome").render())
             assert balance(ui_client, wallet_table, "carol") == 7  # applied once, not twice
+            ok = form.query_one("#ok", Button)
+            await wait_for(pilot, lambda: str(ok.label) == "Close" and not ok.disabled, what="Close")
+            await pilot.pause()
             await pilot.press("enter")  # closes the receipt
             await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="receipt closed")
             assert items.items[items._key_index[("carol",)]]["balance"] == Decimal(7)

@@ -48,7 +48,10 @@ SEED_PROGRESS_EVERY_S = 0.1  # at most ~10 progress messages a second
 class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, ModalScreen):
     """Shared: submit on enter/ctrl+s/button, inline errors, in-flight guard, outcome."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "OK")]
+    # enter on the screen too: when no input or button has focus (focus moves off the disabled
+    # submit button while a request is in flight), Enter still closes the receipt / retries.
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "OK"),
+                Binding("enter", "submit", "OK", show=False)]
     SUBMIT_BUTTONS = ("ok",)
     FORM_TITLE = ""
     FORM_HELP = ""
