@@ -23,10 +23,7 @@ from ddbtui.config import Connection
 from ddbtui.dynamo.clients import access_key_hint, client_for
 from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.ui.messages import EngineFailed, EngineReady, KeyHintResolved
-from ddbtui.ui.screens.items import ItemsScreen
-from ddbtui.ui.screens.partiql import PartiqlScreen
 from ddbtui.ui.screens.tables import TablesScreen
-from ddbtui.ui.screens.target_switch import SwitchTargetScreen
 
 
 def _tables_screen() -> Screen:
@@ -178,6 +175,8 @@ class DdbApp(App):
         if not self.ready:
             self.notify("The local engine is still starting: switch when it answers.", markup=False)
             return
+        from ddbtui.ui.screens.target_switch import SwitchTargetScreen  # lazy: start-up (first frame)
+
         self.push_screen(SwitchTargetScreen(self.connection, self.local_connection), self.switch_target)
 
     def switch_target(self, conn) -> None:
@@ -203,6 +202,8 @@ class DdbApp(App):
 
     def action_partiql(self) -> None:
         """Open the PartiQL console (ddbtui/ui/screens/partiql.py)."""
+        from ddbtui.ui.screens.partiql import PartiqlScreen  # lazy: start-up (first frame)
+
         if not isinstance(self.screen, PartiqlScreen):
             self.push_screen(PartiqlScreen())
 
@@ -248,6 +249,8 @@ class DdbApp(App):
         self.notify(f"Saved {path}", title="Screenshot", timeout=10, markup=False)
 
     def open_table(self, name: str) -> None:
+        from ddbtui.ui.screens.items import ItemsScreen  # lazy: start-up (~0.3 s before the first frame)
+
         self.push_screen(ItemsScreen(name))
 
     def _tables_screen(self):

@@ -18,9 +18,6 @@ from ddbtui.dynamo.errors import error_code
 from ddbtui.ui.format import billing_text, human_bytes
 from ddbtui.ui.messages import TablesLoaded, TableStatusChanged, TableSummarized
 from ddbtui.ui.screens.base import DdbScreenMixin, guarded
-from ddbtui.ui.screens.confirm import ConfirmDeleteTableScreen
-from ddbtui.ui.screens.create_table import CreateTableScreen
-from ddbtui.ui.screens.describe import DescribeScreen
 from ddbtui.ui.widgets.target_bar import TargetBar
 from ddbtui.ui.widgets.footer import KeyFooter
 
@@ -247,6 +244,8 @@ class TablesScreen(DdbScreenMixin, Screen):
             self.notify("No table selected.", severity="warning")
             return
 
+        from ddbtui.ui.screens.describe import DescribeScreen  # lazy: start-up (first frame)
+
         self.app.push_screen(DescribeScreen(name))
 
     def action_create_table(self) -> None:
@@ -255,6 +254,8 @@ class TablesScreen(DdbScreenMixin, Screen):
         if not self.app.ready:
             self.notify("The engine is still starting.", severity="warning")
             return
+
+        from ddbtui.ui.screens.create_table import CreateTableScreen  # lazy: start-up (first frame)
 
         self.app.push_screen(CreateTableScreen(existing=set(self._names)), self._create_submitted)
 
@@ -290,6 +291,8 @@ class TablesScreen(DdbScreenMixin, Screen):
                 self._status[name] = "DELETING"
                 self._update_row(name)
                 self.delete_table(name)
+
+        from ddbtui.ui.screens.confirm import ConfirmDeleteTableScreen  # lazy: start-up (first frame)
 
         self.app.push_screen(ConfirmDeleteTableScreen(name), confirmed)
 
