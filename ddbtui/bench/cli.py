@@ -14,14 +14,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import queue
 import signal
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.console import Console
 
 from ddbtui.bench import report, results
+from ddbtui.bench.events import Snapshot
 from ddbtui.bench.keys import KEY_DISTRIBUTIONS
 from ddbtui.bench.limits import LIMITS
 from ddbtui.bench.live import LiveModel
@@ -289,11 +292,8 @@ def _run(args: argparse.Namespace) -> int:
 def _run_cluster(settings: Settings, conn: Connection, args: argparse.Namespace, console: Any,
                  say: Callable[[str], None]) -> int:
     """`--cluster`: the coordinator runs in a thread; Ctrl+C / SIGTERM ask every worker to stop."""
-    import queue
-    import threading
-
     try:  # function-local: dask (~1 s of imports) only when --cluster is given
-        from ddbtui.bench import cluster
+        from ddbtui.bench import cluster  # lazy: dask (~1 s of imports) only with --cluster
     except ImportError:
         _err("--cluster needs Dask: pip install 'ddbtui[cluster]'")
         return EXIT_USAGE
@@ -306,7 +306,6 @@ def _run_cluster(settings: Settings, conn: Connection, args: argparse.Namespace,
         _err("--cluster runs the write benchmark only (no --mode/--mix/--rate yet).")
         return EXIT_USAGE
     say(f"cluster: {spec.describe()}")
-    from ddbtui.bench.events import Snapshot
 
     snaps: queue.Queue[Snapshot] = queue.Queue()
     stop = threading.Event()

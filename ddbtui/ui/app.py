@@ -8,6 +8,7 @@ endpoint and the tables screen loads. Nothing here imports boto3 before the firs
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any, Iterable
 
@@ -18,7 +19,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ddbtui import userconfig
+from ddbtui import paths, userconfig
 from ddbtui.config import Connection
 from ddbtui.dynamo.clients import access_key_hint, client_for
 from ddbtui.dynamo.errors import DdbError, explain
@@ -209,7 +210,7 @@ class DdbApp(App):
 
     def action_help(self) -> None:
         """`?` / F1: the keys of the current screen (a second press closes it)."""
-        from ddbtui.ui.screens.help import HelpScreen
+        from ddbtui.ui.screens.help import HelpScreen  # lazy: start-up (first frame)
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
@@ -217,9 +218,7 @@ class DdbApp(App):
         self.push_screen(HelpScreen(self.screen))
 
     def action_history(self) -> None:
-        from ddbtui.ui.screens.bench_history import BenchHistoryScreen
-
-        self.push_screen(BenchHistoryScreen())
+        self.action_bench_history()
 
     def action_home(self) -> None:
         """Back to the tables screen (closing whatever is open above it)."""
@@ -231,10 +230,6 @@ class DdbApp(App):
 
     def action_save_screenshot(self) -> None:
         """Save the screen as SVG in the user data dir and say where (or why not)."""
-        from datetime import datetime
-
-        from ddbtui import paths
-
         name = f"ddbtui-{datetime.now():%Y%m%d-%H%M%S}.svg"
         try:
             folder = paths.data_dir() / "screenshots"
@@ -276,7 +271,7 @@ class DdbApp(App):
         ts.action_focus_filter()
 
     def _describe_table(self, name: str) -> None:
-        from ddbtui.ui.screens.describe import DescribeScreen
+        from ddbtui.ui.screens.describe import DescribeScreen  # lazy: start-up (first frame)
 
         self.push_screen(DescribeScreen(name))
 
@@ -285,7 +280,7 @@ class DdbApp(App):
     REPLACED_SYSTEM_COMMANDS = frozenset({"Keys", "Screenshot"})
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from ddbtui.ui.screens.help import screen_keys
+        from ddbtui.ui.screens.help import screen_keys  # lazy: start-up (first frame)
 
         ts = self._tables_screen()
         yield SystemCommand("Help", "The keys of this screen and what they do (? or f1)", self.action_help)
