@@ -10,11 +10,13 @@ seconds instead of hanging (a fault proxy's injected latency raises the read tim
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddbtui.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Connection
 from ddbtui.dynamo.errors import ConnectionProblem
-from ddbtui.dynamo.raw import RawDynamoClient
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ddbtui.dynamo.raw import RawDynamoClient
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 10.0
@@ -101,6 +103,8 @@ def aioboto3_client(conn: Connection, **config_kwargs: Any) -> Any:
 def raw_client(conn: Connection, **kw: Any) -> RawDynamoClient:
     """ddbtui's raw aiohttp client for this connection (same endpoint and key as boto3)."""
     kw.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    from ddbtui.dynamo.raw import RawDynamoClient  # lazy: start-up (ssl, http1) only for a raw client
+
     return RawDynamoClient(_endpoint(conn), conn.region, raw_credentials(conn), **kw)
 
 
