@@ -60,6 +60,8 @@ def test_two_workers_write_all_items_and_merge_exactly(dynamodb_local_engine) ->
 
 def test_worker_killed_mid_run_marks_its_shard_incomplete(dynamodb_local_engine) -> None:
     conn = connection_for(dynamodb_local_engine)
+    # engines other tests of this session started (a shared moto server) are not this run's
+    before = {c.pid for c in psutil.Process().children(recursive=True)}
     # the kill comes at the first progress (>= 1 item of ~3000 in its shard written): the
     # other shard runs to its end, the lost one must not keep the run waiting
     s = Settings(strategies=["sync"], items=6000, concurrency=4)
@@ -87,8 +89,8 @@ def test_worker_killed_mid_run_marks_its_shard_incomplete(dynamodb_local_engine)
     # no process left behind: the killed worker, the other worker and the nannies are gone
     for pid in list(pids.values()):
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    left = [c.cmdline() for c in psutil.Process().children(recursive=True) if c.is_running()
-            and c.status() != psutil.STATUS_ZOMBIE and "java" not in c.name()
+    left = [c.cmdline() for c in psutil.Process().children(recursive=True) if c.pid not in before
+            and c.is_running() and c.status() != psutil.STATUS_ZOMBIE and "java" not in c.name()
             and "resource_tracker" not in " ".join(c.cmdline())]
     assert not left
 

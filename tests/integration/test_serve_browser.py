@@ -184,8 +184,8 @@ def _drive(served, browser, tmp_path) -> None:
     def chart_png() -> str:
         return d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})["data"]
 
-    first = chart_png()
-    packets = d.execute_script("return window.__ddb.packets")
+    packets = d.execute_script("return window.__ddb.packets")  # before the first picture:
+    first = chart_png()  # a packet between the two would change the chart but not the count
     changed = _wait(lambda: chart_png() != first, 20, "the charts to change")
     assert changed
     assert d.execute_script("return window.__ddb.packets") > packets
