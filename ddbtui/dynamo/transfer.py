@@ -340,14 +340,14 @@ def peek_first_line(path: Path) -> str:
 
 
 # ---------------------------------------------------------------------- reading out
-def scan_all(client: Any, table: str, *, limit: int | None = None, page_size: int = 1000,
-             **kw: Any) -> Iterator[dict[str, Any]]:
-    """Every item of a Scan (all pages), up to `limit` items."""
+def _all_pages(page_fn: Callable[..., Any], client: Any, table: str, limit: int | None,
+               page_size: int, kw: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item over all pages of `page_fn` (items.scan_page / query_page), up to `limit`."""
     start = None
     n = 0
     while True:
         size = page_size if limit is None else max(1, min(page_size, limit - n))
-        page = items.scan_page(client, table, limit=size, start_key=start, **kw)
+        page = page_fn(client, table, limit=size, start_key=start, **kw)
         for it in page.items:
             yield it
             n += 1
@@ -356,23 +356,18 @@ def scan_all(client: Any, table: str, *, limit: int | None = None, page_size: in
         if not page.last_key:
             return
         start = page.last_key
+
+
+def scan_all(client: Any, table: str, *, limit: int | None = None, page_size: int = 1000,
+             **kw: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a Scan (all pages), up to `limit` items."""
+    return _all_pages(items.scan_page, client, table, limit, page_size, kw)
 
 
 def query_all(client: Any, table: str, *, limit: int | None = None, page_size: int = 1000,
               **kw: Any) -> Iterator[dict[str, Any]]:
-    start = None
-    n = 0
-    while True:
-        size = page_size if limit is None else max(1, min(page_size, limit - n))
-        page = items.query_page(client, table, limit=size, start_key=start, **kw)
-        for it in page.items:
-            yield it
-            n += 1
-            if limit is not None and n >= limit:
-                return
-        if not page.last_key:
-            return
-        start = page.last_key
+    """Every item of a Query (all pages), up to `limit` items."""
+    return _all_pages(items.query_page, client, table, limit, page_size, kw)
 
 
 # --------------------------------------------------------------------------- PartiQL
