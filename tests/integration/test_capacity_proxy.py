@@ -176,3 +176,23 @@ def test_bench_result_splits_throttles_by_reason(dynamodb_local_engine, tmp_path
     # a throttled request never reaches the engine: what the client counted ok is what is stored
     assert r["ok"] + r["failed"] == 60 and r["verified"] == r["ok"] > 0
     assert "throttled by reason: TableWriteProvisionedThroughputExceeded" in p.stdout
+
+
+def test_daily_decrease_limit_through_the_proxy(dynamodb_local_engine):
+    """Plain boto3 against the proxy: four decreases pass, the fifth within the hour is refused
+    with LimitExceededException (ServiceQuotas.html "Decreasing provisioned throughput"), the
+    table keeps its capacity, and an increase still passes."""
+    direct = _client(dynamodb_local_engine.endpoint_url)
+    t = _table(direct, wcu=50, rcu=50)
+    with ProxyThread(dynamodb_local_engine.endpoint_url, FaultConfig(capacity_model="aws")) as p:
+        c = _client(p.url, attempts=1)
+        for wcu in (40, 30, 20, 10):
+            c.update_table(TableName=t, ProvisionedThroughput={"ReadCapacityUnits": 50, "WriteCapacityUnits": wcu})
+        with pytest.raises(c.exceptions.LimitExceededException) as e:
+            c.update_table(TableName=t, ProvisionedThroughput={"ReadCapacityUnits": 50, "WriteCapacityUnits": 5})
+        assert "Number of decreases today: 4" in e.value.response["Error"]["Message"]
+        assert direct.describe_table(TableName=t)["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 10
+        c.update_table(TableName=t, ProvisionedThroughput={"ReadCapacityUnits": 60, "WriteCapacityUnits": 10})
+        st = p.stats()["capacity"]
+        assert st["tables"][t]["decreases_today"] == 4 and st["refused_decreases"] == 1
+        assert st["tables"][t]["next_decrease_at"].endswith("UTC")

@@ -225,3 +225,94 @@ def test_transactions_and_batches_cost():
     assert c.units == 2 * 2  # 2 KB item, transactional x2
     cs = m.charges("BatchWriteItem", {"RequestItems": {"t": [{"PutRequest": {"Item": item}}] * 3}})
     assert sum(x.units for x in cs) == 6
+
+
+# ------------------------------------------------------------------ account quotas and decreases
+def test_quota_constants_are_the_documented_defaults():
+    # ServiceQuotas.html "Throughput default quotas": per table, on-demand, 40,000 RRU and 40,000 WRU
+    assert (cap.ACCOUNT_TABLE_READ, cap.ACCOUNT_TABLE_WRITE) == (40000, 40000)
+    # ServiceQuotas.html "Decreasing provisioned throughput": 4 any time, then 1 per hour, 27 a day
+    assert cap.DECREASES_ANYTIME == 4 and cap.DECREASE_SPACING_SECONDS == 3600 and cap.MAX_DECREASES_PER_DAY == 27
+
+
+def _warm(name: str, write: int, max_write: int = 0) -> dict:
+    d = describe(name, on_demand=True, max_write=max_write)
+    d["Table"]["WarmThroughput"] = {"WriteUnitsPerSecond": write, "ReadUnitsPerSecond": 12000}
+    return d
+
+
+def test_on_demand_table_is_held_to_the_per_table_account_quota():
+    """A table pre-warmed to 100,000 writes/s still serves only 40,000 WRU/s: the rest is
+    throttled with TableWriteAccountLimitExceeded in a RequestLimitExceeded
+    (throttling-account-limit-exceeded-mitigation.html)."""
+    m = CapacityModel()
+    m.set_table(_warm("t", 100000), 0.0)
+    res = [m.check([Charge("t", 10.0, True, None)], 5.0) for _ in range(5000)]  # 50,000 WRU at once
+    assert sum(r is None for r in res) == 4000  # 40,000 WRU
+    th = next(r for r in res if r is not None)
+    body = json.loads(th.body())
+    assert body["__type"] == "com.amazonaws.dynamodb.v20120810#RequestLimitExceeded"
+    assert body["ThrottlingReasons"] == [{"reason": "TableWriteAccountLimitExceeded", "resource": ARN + "t"}]
+    # a raised quota (adjustable in Service Quotas) lets the warm throughput through
+    m2 = CapacityModel(account_table_write=100000)
+    m2.set_table(_warm("t", 100000), 0.0)
+    assert all(m2.check([Charge("t", 10.0, True, None)], 5.0) is None for _ in range(5000))
+
+
+def test_a_table_maximum_replaces_the_account_quota():
+    m = CapacityModel()
+    m.set_table(_warm("t", 100000, max_write=60000), 0.0)
+    res = [m.check([Charge("t", 10.0, True, None)], 5.0) for _ in range(7000)]
+    assert sum(r is None for r in res) == 6000
+    assert {r.reason for r in res if r is not None} == {"TableWriteMaxOnDemandThroughputExceeded"}
+
+
+DAY0 = 1_795_564_800.0  # 2026-11-25 00:00:00 UTC
+
+
+def _decrease(m: CapacityModel, t: float, wcu: int) -> bytes | None:
+    req = {"TableName": "t", "ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": wcu}}
+    assert m.is_decrease(req)
+    refusal = m.decrease_refusal("t", t)
+    if refusal is None:
+        m.record_decrease("t", t)
+        m.set_table(describe("t", rcu=10, wcu=wcu), 0.0)
+    return refusal
+
+
+def test_daily_decrease_limit_four_then_one_per_hour_27_a_day():
+    m = CapacityModel()
+    m.set_table(describe("t", rcu=10, wcu=1000), 0.0)
+    assert not m.is_decrease({"TableName": "t", "ProvisionedThroughput": {"ReadCapacityUnits": 10,
+                                                                          "WriteCapacityUnits": 2000}})
+    wcu = 1000
+    for i in range(4):  # four at once, in the first minute
+        wcu -= 10
+        assert _decrease(m, DAY0 + 60 + i, wcu) is None
+    refusal = _decrease(m, DAY0 + 120, wcu - 10)
+    body = json.loads(refusal)
+    assert body["__type"] == "com.amazonaws.dynamodb.v20120810#LimitExceededException"
+    assert "Number of decreases today: 4" in body["message"]
+    assert "Next decrease can be made at Wednesday, November 25, 2026 1:01:03 AM UTC" in body["message"]
+    done = 4
+    for h in range(1, 30):  # then try every hour: one each hour until the day ends
+        t = DAY0 + h * 3600 + 64
+        if t >= DAY0 + cap.DAY_SECONDS:
+            break
+        wcu -= 10
+        assert _decrease(m, t, wcu) is None
+        done += 1
+        assert _decrease(m, t + 1800, wcu - 1) is not None  # a second one within the hour is refused
+    assert done == cap.MAX_DECREASES_PER_DAY
+    assert m.snapshot(0.0, DAY0 + 86000)["tables"]["t"]["decreases_today"] == 27
+    # a new UTC day starts again with four
+    assert _decrease(m, DAY0 + cap.DAY_SECONDS + 1, wcu - 10) is None
+
+
+def test_gsi_decrease_counts_and_switching_to_on_demand_does_not():
+    m = CapacityModel()
+    m.set_table(describe("t", rcu=10, wcu=10, gsis=[("g", "gk", 10, 10)]), 0.0)
+    assert m.is_decrease({"TableName": "t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "g", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 10}}}]})
+    assert not m.is_decrease({"TableName": "t", "BillingMode": "PAY_PER_REQUEST"})
+    assert not m.is_decrease({"TableName": "other", "ProvisionedThroughput": {"WriteCapacityUnits": 1}})

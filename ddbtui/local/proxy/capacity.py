@@ -47,8 +47,16 @@ amazondynamodb/latest/developerguide/<page>):
 `time_scale` divides the long windows (300 s burst, 30 min peak rule) so a test sees them in
 seconds; rates stay per real second. The model is pure: every method takes `now` (seconds,
 any monotonic origin), so unit tests drive it with a fake clock.
-Not modelled: account-level quotas (AccountLimitExceeded), the daily limit on capacity
-decreases, exact adaptive-capacity and split-for-heat timing, LSIs.
+- Account quotas (ServiceQuotas.html "Throughput default quotas"; throttling-account-limit-
+  exceeded-mitigation.html): an on-demand table without its own OnDemandThroughput maximum is
+  held to the per-table account quota, 40,000 read and 40,000 write request units per second
+  by default: Table + Read|Write + AccountLimitExceeded in a RequestLimitExceeded exception.
+- Decreasing provisioned throughput (ServiceQuotas.html "Decreasing provisioned
+  throughput"): up to 4 decreases of a table's (or its GSIs') RCU/WCU at any time in a UTC
+  day, then one more only when there was none in the past hour (27 a day at most); a further
+  UpdateTable is refused with LimitExceededException naming the count and the next allowed time.
+Not modelled: the per-account provisioned total (80,000 RCU/WCU across tables), exact
+adaptive-capacity and split-for-heat timing, LSIs.
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -75,6 +84,12 @@ ON_DEMAND_INITIAL_WRITE = 4000.0  # on-demand-capacity-mode.html: new table 4,00
 ON_DEMAND_INITIAL_READ = 12000.0  # ... and 12,000 reads/s
 PEAK_WINDOW_SECONDS = 30 * 60.0  # pre-warming-on-demand-capacity-mode.html: "within the same 30 minutes"
 TRANSACTION_FACTOR = 2.0  # transaction-apis.html: two underlying reads/writes per item
+ACCOUNT_TABLE_READ = 40000.0  # ServiceQuotas.html "Throughput default quotas": per table, on-demand,
+ACCOUNT_TABLE_WRITE = 40000.0  # 40,000 read request units and 40,000 write request units (adjustable)
+DECREASES_ANYTIME = 4  # ServiceQuotas.html "Decreasing provisioned throughput": 4 decreases any time in a UTC day,
+DECREASE_SPACING_SECONDS = 3600.0  # then one more when there was none in the past hour,
+MAX_DECREASES_PER_DAY = 27  # "effectively ... 27 times" (4 in the first hour, then 1 per hour)
+DAY_SECONDS = 86400.0
 
 WRITE_OPS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 READ_OPS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
@@ -93,6 +108,10 @@ EXCEPTIONS = {  # limit type -> (__type, member holding the reasons, message)
     "MaxOnDemandThroughputExceeded": (
         _DDB + "ThrottlingException", "throttlingReasons",
         "Throughput exceeds the maximum OnDemandThroughput configured on table or index."),
+    "AccountLimitExceeded": (
+        _DDB + "RequestLimitExceeded", "ThrottlingReasons",
+        "Throughput exceeds the current throughput limit for your account. Please contact AWS Support at "
+        "https://aws.amazon.com/support request a limit increase"),
 }
 
 
@@ -260,6 +279,9 @@ class TableCapacity:
     write: Bucket | None = None
     max_read_bucket: Bucket | None = None
     max_write_bucket: Bucket | None = None
+    account_read_bucket: Bucket | None = None  # on-demand without its own maximum: the account quota
+    account_write_bucket: Bucket | None = None
+    decreases: list[float] = field(default_factory=list)  # epoch seconds (UTC) of capacity decreases
     part_read: dict[int, Bucket] = field(default_factory=dict)
     part_write: dict[int, Bucket] = field(default_factory=dict)
     peak_read: PeakTracker | None = None
@@ -316,6 +338,13 @@ class Throttle:
                           separators=(",", ":")).encode()
 
 
+def _utc_text(epoch: float) -> str:
+    """DynamoDB's date format in LimitExceededException messages, e.g.
+    'Wednesday, November 25, 2026 7:12:01 AM UTC'."""
+    d = datetime.fromtimestamp(epoch, timezone.utc)
+    return f"{d:%A, %B} {d.day}, {d.year} {d.hour % 12 or 12}:{d:%M:%S %p} UTC"
+
+
 def _key_value(item: dict[str, Any] | None, attr: str) -> str | None:
     if not item or attr not in item:
         return None
@@ -341,11 +370,15 @@ class Charge:
 class CapacityModel:
     """The pure model: tables, buckets, decisions. Thread-unsafe; the server serializes."""
 
-    def __init__(self, time_scale: float = 1.0) -> None:
+    def __init__(self, time_scale: float = 1.0, account_table_read: float = ACCOUNT_TABLE_READ,
+                 account_table_write: float = ACCOUNT_TABLE_WRITE) -> None:
         self.time_scale = float(time_scale)
+        self.account_table_read = float(account_table_read)
+        self.account_table_write = float(account_table_write)
         self.tables: dict[str, TableCapacity] = {}
         self.throttled: dict[str, int] = {}
         self.admitted = 0
+        self.refused_decreases = 0  # UpdateTable decreases refused (LimitExceededException), not throttles
 
     @property
     def burst_s(self) -> float:
@@ -387,6 +420,11 @@ class CapacityModel:
             tc.read = tc.write = None
             tc.max_write_bucket = _bucket(tc.max_write, 1.0, now, True) if tc.max_write > 0 else None
             tc.max_read_bucket = _bucket(tc.max_read, 1.0, now, True) if tc.max_read > 0 else None
+            # the per-table account quota applies when the table has no maximum of its own
+            tc.account_write_bucket = (_bucket(self.account_table_write, 1.0, now, True)
+                                       if tc.max_write <= 0 else None)
+            tc.account_read_bucket = (_bucket(self.account_table_read, 1.0, now, True)
+                                      if tc.max_read <= 0 else None)
         else:
             for attr, rate in (("read", tc.rcu), ("write", tc.wcu)):
                 b = getattr(tc, attr)
@@ -447,6 +485,9 @@ class CapacityModel:
                 if mb is not None and not mb.has(c.units, now):
                     return self._throttled("MaxOnDemandThroughputExceeded", f"Table{op}MaxOnDemandThroughputExceeded",
                                            tc.arn)
+                ab = tc.account_write_bucket if c.write else tc.account_read_bucket
+                if ab is not None and not ab.has(c.units, now):
+                    return self._throttled("AccountLimitExceeded", f"Table{op}AccountLimitExceeded", tc.arn)
                 if not self._on_demand_bucket(tc, c.write, now).has(c.units, now):
                     # more than double the previous peak: AWS serves it by splitting partitions,
                     # which has not happened yet -> a partition-level (key range) throttle
@@ -480,9 +521,10 @@ class CapacityModel:
             peak = tc.peak_write if c.write else tc.peak_read
             assert peak is not None
             peak.add(c.units, now)
-            mb = tc.max_write_bucket if c.write else tc.max_read_bucket
-            if mb is not None:
-                mb.take(c.units, now)
+            for lb in ((tc.max_write_bucket, tc.account_write_bucket) if c.write
+                       else (tc.max_read_bucket, tc.account_read_bucket)):
+                if lb is not None:
+                    lb.take(c.units, now)
         else:
             b = tc.write if c.write else tc.read
             if b is not None:
@@ -498,6 +540,68 @@ class CapacityModel:
     def _throttled(self, limit: str, reason: str, arn: str) -> Throttle:
         self.throttled[reason] = self.throttled.get(reason, 0) + 1
         return Throttle(limit, ((reason, arn),))
+
+    # ---- UpdateTable: the daily limit on provisioned-capacity decreases
+    @property
+    def decrease_spacing_s(self) -> float:
+        return DECREASE_SPACING_SECONDS / self.time_scale
+
+    def is_decrease(self, req: dict[str, Any]) -> bool:
+        """Whether an UpdateTable request lowers the RCU or WCU of a modelled provisioned
+        table or of one of its GSIs (a switch of billing mode is not a decrease)."""
+        tc = self.tables.get(str(req.get("TableName", "")))
+        if tc is None or tc.on_demand:
+            return False
+
+        def lower(new: Any, old: float) -> bool:
+            return isinstance(new, (int, float)) and not isinstance(new, bool) and new < old
+
+        pt = req.get("ProvisionedThroughput") or {}
+        if lower(pt.get("ReadCapacityUnits"), tc.rcu) or lower(pt.get("WriteCapacityUnits"), tc.wcu):
+            return True
+        for u in req.get("GlobalSecondaryIndexUpdates") or []:
+            upd = (u or {}).get("Update") or {}
+            g = tc.indexes.get(str(upd.get("IndexName", "")))
+            gpt = upd.get("ProvisionedThroughput") or {}
+            if g is not None and (lower(gpt.get("ReadCapacityUnits"), g.rcu)
+                                  or lower(gpt.get("WriteCapacityUnits"), g.wcu)):
+                return True
+        return False
+
+    def decreases_today(self, table: str, wall_now: float) -> list[float]:
+        tc = self.tables.get(table)
+        day = math.floor(wall_now / DAY_SECONDS)
+        return sorted(t for t in (tc.decreases if tc else []) if math.floor(t / DAY_SECONDS) == day)
+
+    def next_decrease_at(self, table: str, wall_now: float) -> float | None:
+        """When the next decrease of this table is allowed (epoch seconds); None = now."""
+        today = self.decreases_today(table, wall_now)
+        if len(today) < DECREASES_ANYTIME:
+            return None
+        nxt = today[-1] + self.decrease_spacing_s
+        if nxt <= wall_now:
+            return None
+        return min(nxt, (math.floor(wall_now / DAY_SECONDS) + 1) * DAY_SECONDS)  # a new UTC day resets
+
+    def decrease_refusal(self, table: str, wall_now: float) -> bytes | None:
+        """The LimitExceededException body refusing a decrease now, or None when allowed."""
+        nxt = self.next_decrease_at(table, wall_now)
+        if nxt is None:
+            return None
+        today = self.decreases_today(table, wall_now)
+        msg = ("Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. "
+               f"After the first {DECREASES_ANYTIME} decreases, each subsequent decrease in the same UTC day can be "
+               f"performed at most once every {self.decrease_spacing_s:g} seconds. "
+               f"Number of decreases today: {len(today)}. Last decrease at {_utc_text(today[-1])}. "
+               f"Next decrease can be made at {_utc_text(nxt)}")
+        self.refused_decreases += 1
+        return json.dumps({"__type": _DDB + "LimitExceededException", "message": msg}).encode()
+
+    def record_decrease(self, table: str, wall_now: float) -> None:
+        tc = self.tables.get(table)
+        if tc is not None:
+            day = math.floor(wall_now / DAY_SECONDS)
+            tc.decreases = [t for t in tc.decreases if math.floor(t / DAY_SECONDS) == day] + [wall_now]
 
     # ---- what a request costs (before the engine answers)
     def charges(self, op: str, req: dict[str, Any]) -> list[Charge]:
@@ -555,7 +659,7 @@ class CapacityModel:
         return Charge(table, read_units(0, consistent), False, _key_value(key, tc.hash_key) if tc else None)
 
     # ---- stats
-    def snapshot(self, now: float) -> dict[str, Any]:
+    def snapshot(self, now: float, wall_now: float | None = None) -> dict[str, Any]:
         tables = {}
         for n, tc in self.tables.items():
             d: dict[str, Any] = {"mode": tc.mode, "partitions": self.partitions(tc, now), "arn": tc.arn}
@@ -563,6 +667,8 @@ class CapacityModel:
                 d["allowed_write_per_s"] = self._on_demand_bucket(tc, True, now).rate
                 d["allowed_read_per_s"] = self._on_demand_bucket(tc, False, now).rate
                 d["max_write"], d["max_read"] = tc.max_write, tc.max_read
+                d["account_write"] = self.account_table_write if tc.account_write_bucket else None
+                d["account_read"] = self.account_table_read if tc.account_read_bucket else None
             else:
                 assert tc.write is not None and tc.read is not None
                 tc.write.refill(now)
@@ -572,7 +678,12 @@ class CapacityModel:
                          indexes={g.name: {"wcu": g.wcu, "rcu": g.rcu,
                                            "write_tokens": round(g.write.level, 2) if g.write else None}
                                   for g in tc.indexes.values()})
+                if wall_now is not None:
+                    d["decreases_today"] = len(self.decreases_today(n, wall_now))
+                    nxt = self.next_decrease_at(n, wall_now)
+                    d["next_decrease_at"] = _utc_text(nxt) if nxt is not None else None
             tables[n] = d
         return {"model": "aws", "time_scale": self.time_scale, "admitted": self.admitted,
                 "throttled": dict(self.throttled), "throttled_total": sum(self.throttled.values()),
+                "refused_decreases": self.refused_decreases,
                 "tables": tables}

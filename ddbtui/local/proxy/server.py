@@ -132,6 +132,7 @@ class FaultProxy:
             if self.capacity is not None:  # counters only: the buckets keep their levels
                 self.capacity.throttled = {}
                 self.capacity.admitted = 0
+                self.capacity.refused_decreases = 0
 
     def reset(self) -> None:
         """Zero the counters and restart the seeded generators (the fault sequence replays)."""
@@ -147,7 +148,7 @@ class FaultProxy:
             snap["injected_total"] = sum(snap["injected"].values())
             snap["since"] = self._since
             if self.capacity is not None:
-                snap["capacity"] = self.capacity.snapshot(time.monotonic())
+                snap["capacity"] = self.capacity.snapshot(time.monotonic(), time.time())
         snap["target"] = self.target_url
         snap["config"] = self.config.to_dict()
         return snap
@@ -344,6 +345,7 @@ class FaultProxy:
             eb = error_body(kind.counter)
             return http.simple_response(kind.error[0], eb, http.aws_headers(eb), close)
         model_req = None
+        decrease: str | None = None  # an UpdateTable lowering this table's capacity
         held: dict[str, list[Any]] | None = None
         charges: list[Charge] = []
         if self.capacity is not None and op is not None:
@@ -354,7 +356,11 @@ class FaultProxy:
                     return http.simple_response(400, tb, http.aws_headers(tb), close)
                 if modelled is not None:
                     model_req, body, held, charges = modelled
-            elif op in ("UpdateTable", "DeleteTable", "CreateTable"):
+            elif op == "UpdateTable":
+                refusal, decrease = await self._update_table(body, headers)
+                if refusal is not None:
+                    return http.simple_response(400, refusal, http.aws_headers(refusal), close)
+            elif op in ("DeleteTable", "CreateTable"):
                 self._forget_table(op, body)
         unprocessed = held
         if kind is not None and kind.action == "unprocessed" and held is None:
@@ -378,6 +384,9 @@ class FaultProxy:
         if kind is not None and kind.action == "drop_after":
             self._inject(kind)
             return None
+        if decrease is not None and status[9:12] == b"200" and self.capacity is not None:
+            with self._lock:
+                self.capacity.record_decrease(decrease, time.time())
         if model_req is not None and status[9:12] == b"200":
             rbody, rh = self._settle(op or "", model_req, charges, rbody, rh, ri, held)
         elif model_req is not None:  # the engine refused it (validation, condition...): nothing consumed
@@ -402,6 +411,25 @@ class FaultProxy:
             if op != "UpdateTable" and self.capacity is not None:
                 with self._lock:  # a new table with this name starts with fresh buckets
                     self.capacity.tables.pop(name, None)
+
+    async def _update_table(self, body: bytes, headers: http.Headers) -> tuple[bytes | None, str | None]:
+        """(refusal body, table name when this UpdateTable is a capacity decrease). The table is
+        described first, so its current capacity is known; the daily decrease limit refuses it
+        before it reaches the engine (ServiceQuotas.html "Decreasing provisioned throughput")."""
+        assert self.capacity is not None
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return None, None
+        name = req.get("TableName") if isinstance(req, dict) else None
+        if not isinstance(name, str):
+            return None, None
+        await self._ensure_tables({name}, headers)
+        self._described.pop(name, None)  # re-described before its next modelled request
+        with self._lock:
+            if not self.capacity.is_decrease(req):
+                return None, None
+            return self.capacity.decrease_refusal(name, time.time()), name
 
     async def _describe(self, name: str, headers: http.Headers) -> None:
         keep = {b"authorization", b"x-amz-date", b"x-amz-security-token", b"host"}
