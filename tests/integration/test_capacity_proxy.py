@@ -193,6 +193,9 @@ def test_daily_decrease_limit_through_the_proxy(dynamodb_local_engine):
         assert "Number of decreases today: 4" in e.value.response["Error"]["Message"]
         assert direct.describe_table(TableName=t)["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 10
         c.update_table(TableName=t, ProvisionedThroughput={"ReadCapacityUnits": 60, "WriteCapacityUnits": 10})
+        pt = c.describe_table(TableName=t)["Table"]["ProvisionedThroughput"]
+        assert pt["NumberOfDecreasesToday"] == 4  # DynamoDB Local itself always says 0
+        assert pt["LastDecreaseDateTime"].year >= 2026
         st = p.stats()["capacity"]
         assert st["tables"][t]["decreases_today"] == 4 and st["refused_decreases"] == 1
         assert st["tables"][t]["next_decrease_at"].endswith("UTC")

@@ -387,6 +387,9 @@ class FaultProxy:
         if decrease is not None and status[9:12] == b"200" and self.capacity is not None:
             with self._lock:
                 self.capacity.record_decrease(decrease, time.time())
+        if (self.capacity is not None and op in ("DescribeTable", "UpdateTable") and status[9:12] == b"200"
+                and self.capacity.tables):
+            rbody, rh = self._report_decreases(rbody, rh, ri)
         if model_req is not None and status[9:12] == b"200":
             rbody, rh = self._settle(op or "", model_req, charges, rbody, rh, ri, held)
         elif model_req is not None:  # the engine refused it (validation, condition...): nothing consumed
@@ -430,6 +433,31 @@ class FaultProxy:
             if not self.capacity.is_decrease(req):
                 return None, None
             return self.capacity.decrease_refusal(name, time.time()), name
+
+    def _report_decreases(self, rbody: bytes, rh: http.Headers, ri: dict[bytes, bytes]) -> tuple[bytes, http.Headers]:
+        """DescribeTable / UpdateTable answers carry the modelled NumberOfDecreasesToday and
+        LastDecreaseDateTime (DynamoDB Local always says 0 and 1970)."""
+        assert self.capacity is not None
+        if b"gzip" in ri.get(b"content-encoding", b"").lower():
+            rbody = gzip.decompress(rbody)
+        try:
+            resp = json.loads(rbody)
+            desc = resp.get("Table") or resp.get("TableDescription")
+            name = desc["TableName"]
+            pt = desc["ProvisionedThroughput"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return rbody, rh
+        wall = time.time()
+        with self._lock:
+            today = self.capacity.decreases_today(name, wall) if name in self.capacity.tables else []
+        if not isinstance(pt, dict) or not today:
+            return rbody, rh
+        pt["NumberOfDecreasesToday"] = len(today)
+        pt["LastDecreaseDateTime"] = round(today[-1], 3)
+        out = json.dumps(resp, separators=(",", ":")).encode()
+        rh = [(k, v) for k, v in rh if k.lower() not in (b"x-amz-crc32", b"content-encoding")]
+        rh.append((b"x-amz-crc32", b"%d" % zlib.crc32(out)))
+        return out, rh
 
     async def _describe(self, name: str, headers: http.Headers) -> None:
         keep = {b"authorization", b"x-amz-date", b"x-amz-security-token", b"host"}
