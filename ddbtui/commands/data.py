@@ -26,7 +26,7 @@ from ddbtui.commands.common import (
     target,
     write_items,
 )
-from ddbtui.dynamo import codec, transfer
+from ddbtui.dynamo import codec, transfer, wallet
 from ddbtui.dynamo import export as exp
 from ddbtui.dynamo.errors import ValidationError
 from ddbtui.dynamo.tables import index_keys, list_tables
@@ -124,6 +124,11 @@ def add_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", ad
     p.add_argument("--from-line", type=_positive, default=1, metavar="N",
                    help="start at the record on line N (resume after a stop)")
     p.add_argument("--check", action="store_true", help="read and validate the whole file, write nothing")
+    p.add_argument("--skip-wallet-rules", action="store_true",
+                   help="on a wallet table (partition key user_id, S), write records even when a balance "
+                        "is negative, not a number or missing, or a user id is blank or has spaces or "
+                        "invisible characters around it (by default the whole file is checked first and "
+                        "nothing is written if one record breaks these rules)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
     p = new("partiql", "run a PartiQL statement",
@@ -131,6 +136,10 @@ def add_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", ad
             "go through BatchExecuteStatement")
     p.add_argument("statement", help='e.g. "SELECT * FROM wallets WHERE user_id = ?" (- reads stdin)')
     p.add_argument("--parameters", metavar="JSON", help="values for ? placeholders, a plain JSON list")
+    p.add_argument("--skip-wallet-rules", action="store_true",
+                   help="send an INSERT / UPDATE on a wallet table whose balance ddbtui cannot check "
+                        "(a ? parameter, an expression such as balance - 5); a negative or text balance "
+                        "written as a literal is refused either way")
     _output_args(p)
 
 
@@ -326,6 +335,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         cl = client(conn)
         info = describe(cl, args.table)
         key_types = {k.name: k.type for k in (info.partition_key, info.sort_key) if k}
+        if wallet.is_wallet_key(info.partition_key.name, info.partition_key.type):
+            types = {wallet.BALANCE: "N", **types}  # a CSV balance column is a number unless told
+            if not args.skip_wallet_rules:
+                _check_wallet_file(args, path, fmt, {**key_types, **types})
         tick = Ticker(f"import {args.table}", quiet=args.quiet)
         with open(path, encoding="utf-8", newline="") as f:
             records = transfer.read_records(f, fmt, types={**key_types, **types}, from_line=args.from_line)
@@ -360,6 +373,57 @@ def _check_file(args: argparse.Namespace, path: Any, fmt: str, types: dict[str, 
     return EXIT_OK
 
 
+def _check_wallet_file(args: argparse.Namespace, path: Any, fmt: str, types: dict[str, str]) -> None:
+    """Read the whole file before writing anything to a wallet table: the first record that
+    breaks the wallet rules (or is malformed) refuses the import with its line number."""
+    n = 0
+    with open(path, encoding="utf-8", newline="") as f:
+        try:
+            for rec in transfer.read_records(f, fmt, types=types, from_line=args.from_line):
+                if isinstance(rec, transfer.BadRecord):
+                    message = rec.message
+                else:
+                    try:
+                        wallet.check_wallet_record(rec.item)
+                        codec.check_item_size(codec.serialize_item(rec.item))
+                        n += 1
+                        continue
+                    except ValidationError as e:
+                        message = e.message
+                raise CommandError(
+                    f"{args.table} is a wallet table and line {rec.line} (record {n + 1:,}) breaks its rules: "
+                    f"{message}. Nothing was written: fix the file (or pass --skip-wallet-rules to write "
+                    f"it as it is)", EXIT_USAGE)
+        except UnicodeDecodeError as e:
+            raise CommandError(f"{path.name} is not UTF-8 text ({e.reason}); nothing was written",
+                               EXIT_USAGE) from None
+
+
+def _check_wallet_statements(cl: Any, statements: list[str], skip: bool) -> None:
+    """Refuse (exit 2, nothing sent) a write on a wallet table that breaks the wallet rules, or
+    one ddbtui cannot check unless --skip-wallet-rules."""
+    wallets: dict[str, bool] = {}
+    for i, st in enumerate(statements, 1):
+        name = wallet.write_target(st)
+        if name is None:
+            continue
+        if name not in wallets:
+            try:
+                wallets[name] = wallet.is_wallet_table(cl, name)
+            except Exception:
+                wallets[name] = False  # DynamoDB will say what is wrong with the table
+        if not wallets[name]:
+            continue
+        check = wallet.check_wallet_statement(st)
+        where = f"statement {i}" if len(statements) > 1 else "the statement"
+        if check.verdict == "refuse":
+            raise CommandError(f"{where} writes to the wallet table {name}: {check.reason}. Nothing was "
+                               f"sent", EXIT_USAGE)
+        if check.verdict == "warn" and not skip:
+            raise CommandError(f"{where} writes to the wallet table {name}: {check.reason}. Nothing was "
+                               f"sent: pass --skip-wallet-rules to send it anyway", EXIT_USAGE)
+
+
 def cmd_partiql(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.statement == "-" else args.statement
     statements = transfer.split_statements(text)
@@ -373,6 +437,7 @@ def cmd_partiql(args: argparse.Namespace) -> int:
         raise CommandError("--ddb-json applies to --output jsonl or json", EXIT_USAGE)
     with target(args) as conn:
         cl = client(conn)
+        _check_wallet_statements(cl, statements, args.skip_wallet_rules)
         if len(statements) == 1:
             items = transfer.execute_all(cl, statements[0], parameters=params, limit=args.limit)
             return _stdout_items(args, items, [], "partiql")

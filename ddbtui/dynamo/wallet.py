@@ -33,8 +33,10 @@ nothing is sent.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -68,9 +70,38 @@ def new_token() -> str:
 
 
 # ------------------------------------------------------------------ input rules
+MAX_AMOUNT_CHARS = 60  # longer than any 38-digit amount with 2 decimals and a sign
+
+
+def _char_problem(s: str, what: str) -> str | None:
+    """A sentence for characters a person cannot see or a store cannot encode, else None."""
+    for ch in s:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            return f"{what} contains a broken character (a lone UTF-16 surrogate, U+{ord(ch):04X})"
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Zl", "Zp") or (cat == "Zs" and ch != " "):
+            name = unicodedata.name(ch, "a control character")
+            return f"{what} contains an invisible character (U+{ord(ch):04X} {name})"
+    return None
+
+
+def _short(s: str, n: int = 24) -> str:
+    return repr(s if len(s) <= n else s[: n - 1] + "…")
+
+
 def amount_value(amount: Any, *, field: str = "amount") -> Decimal:
-    if isinstance(amount, str) and not amount.strip():
-        raise ValidationError("enter an amount", field=field)
+    if isinstance(amount, str):
+        if not amount.strip():
+            raise ValidationError("enter an amount", field=field)
+        text = amount.strip()
+        if len(text) > MAX_AMOUNT_CHARS:
+            raise ValidationError(f"the amount is {len(text):,} characters long: enter a number such as 25.50",
+                                  field=field)
+        bad = _char_problem(text, "the amount")
+        if bad:
+            raise ValidationError(bad, field=field)
+        if not text.isascii():
+            raise ValidationError(f"type the amount with the digits 0-9 (got {_short(text)})", field=field)
     d = codec.to_number(amount, field=field)
     if d <= 0:
         raise ValidationError(f"amount must be positive, got {codec.number_text(d)}", field=field)
@@ -83,8 +114,12 @@ def user_id_value(user_id: Any, *, field: str = "user_id") -> str:
     s = str(user_id or "").strip()
     if not s:
         raise ValidationError("enter a user id", field=field)
+    bad = _char_problem(s, "the user id")
+    if bad:
+        raise ValidationError(bad, field=field)
     if len(s.encode()) > 2048:
-        raise ValidationError("user id is longer than DynamoDB's 2048-byte partition key limit", field=field)
+        raise ValidationError(f"the user id is {len(s.encode()):,} bytes long; DynamoDB's partition key limit "
+                              f"is 2048 bytes", field=field)
     return s
 
 
@@ -103,6 +138,25 @@ def balance_value(value: Any, *, field: str = BALANCE) -> Decimal:
 def check_wallet_item(item: dict[str, Any]) -> None:
     """Wallet rules for a whole item written by the editor: ValidationError if broken."""
     balance_value(item.get(BALANCE))
+
+
+def check_wallet_record(item: Mapping[str, Any]) -> None:
+    """Wallet rules for an imported item: a user id the wallet dialogs can reach (text, not
+    blank, no invisible characters, no spaces around it) and a balance that is a number >= 0."""
+    uid = item.get(KEY)
+    if not isinstance(uid, str):
+        raise ValidationError(f"{KEY} must be text (type S), got {codec.type_tag(uid)}" if uid is not None
+                              else f"the item has no {KEY}", field=KEY)
+    checked = user_id_value(uid)
+    if checked != uid:
+        raise ValidationError(f"the user id {_short(uid)} has spaces around it; the wallet dialogs "
+                              f"could never reach it", field=KEY)
+    balance_value(item.get(BALANCE))
+
+
+def is_wallet_key(name: str | None, type_: str | None) -> bool:
+    """A wallet table: partition key `user_id` of type S."""
+    return name == KEY and type_ == "S"
 
 
 def _fmt(d: Decimal) -> str:
@@ -539,3 +593,200 @@ def total_balance(client: Any, table: str) -> tuple[Decimal, int, int]:
         if not r.get("LastEvaluatedKey"):
             return total, count, negative
         kw["ExclusiveStartKey"] = r["LastEvaluatedKey"]
+
+
+# ------------------------------------------------------------------ PartiQL writes
+# The PartiQL console and `ddbtui partiql` look at an INSERT / UPDATE on a wallet table before
+# sending it: a literal balance that breaks the wallet rules is refused; a balance the client
+# cannot judge (a `?` parameter, an expression such as `balance - 5`) is a warning that the
+# statement bypasses the wallet rules (the console asks for a confirmation).
+Verdict = Literal["ok", "refuse", "warn"]
+
+
+@dataclass(frozen=True)
+class StatementCheck:
+    verdict: Verdict
+    reason: str = ""
+
+
+_TOKEN = re.compile(r"""\s*(?:
+      (?P<str>'(?:[^']|'')*')
+    | (?P<qid>"(?:[^"]|"")*")
+    | (?P<num>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+    | (?P<op><<|>>|<=|>=|<>|!=|\|\||.)
+    )""", re.VERBOSE | re.DOTALL)
+
+
+def _tokens(statement: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(statement):
+        m = _TOKEN.match(statement, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        kind = m.lastgroup or "op"
+        text = m.group(kind)
+        if kind == "op" and not text.strip():
+            continue
+        out.append((kind, text))
+    return out
+
+
+def _ident(tok: tuple[str, str]) -> str | None:
+    kind, text = tok
+    if kind == "word":
+        return text
+    if kind == "qid":
+        return text[1:-1].replace('""', '"')
+    return None
+
+
+def write_target(statement: str) -> str | None:
+    """The table an INSERT INTO / UPDATE statement writes, else None."""
+    toks = _tokens(statement)
+    if len(toks) >= 3 and toks[0][1].upper() == "INSERT" and toks[1][1].upper() == "INTO":
+        name = _ident(toks[2])
+    elif len(toks) >= 2 and toks[0][1].upper() == "UPDATE":
+        name = _ident(toks[1])
+    else:
+        return None
+    return name
+
+
+def _judge_value(toks: list[tuple[str, str]], where: str) -> StatementCheck:
+    """A balance given as these tokens (one value)."""
+    if not toks:
+        return StatementCheck("refuse", f"{where}: the balance has no value")
+    neg = len(toks) == 2 and toks[0] == ("op", "-") and toks[1][0] == "num"
+    if (len(toks) == 1 and toks[0][0] == "num") or neg:
+        text = "".join(t for _, t in toks)
+        try:
+            balance_value(codec.to_number(text, field=BALANCE))
+        except ValidationError as e:
+            return StatementCheck("refuse", f"{where}: {e.message}; a wallet balance is a number >= 0")
+        return StatementCheck("ok")
+    kind, text = toks[0]
+    if len(toks) == 1 and kind == "str":
+        return StatementCheck("refuse", f"{where}: balance would be the text {_short(text[1:-1])}; "
+                                        f"a wallet balance is a number >= 0 (write it without quotes)")
+    if len(toks) == 1 and kind == "word" and text.upper() in ("NULL", "MISSING", "TRUE", "FALSE"):
+        return StatementCheck("refuse", f"{where}: balance would be {text.upper()}; a wallet balance is a "
+                                        f"number >= 0")
+    if kind == "op" and text in ("{", "[", "<<"):
+        return StatementCheck("refuse", f"{where}: balance would be a collection; a wallet balance is a "
+                                        f"number >= 0")
+    shown = " ".join(t for _, t in toks)
+    return StatementCheck("warn", f"{where}: ddbtui cannot check balance = {_short(shown, 40)} "
+                                  f"before sending; it bypasses the wallet rules (never negative, "
+                                  f"never text) that deposit, withdraw and transfer keep")
+
+
+def _split_top(toks: list[tuple[str, str]], stops: set[str]) -> list[list[tuple[str, str]]]:
+    """Split on top-level (not nested in brackets) tokens whose upper text is in `stops`."""
+    parts: list[list[tuple[str, str]]] = [[]]
+    depth = 0
+    for tok in toks:
+        kind, text = tok
+        if kind == "op" and text in ("{", "[", "(", "<<"):
+            depth += 1
+        elif kind == "op" and text in ("}", "]", ")", ">>"):
+            depth -= 1
+        if depth == 0 and text.upper() in stops and kind in ("word", "op"):
+            parts.append([tok])
+            continue
+        parts[-1].append(tok)
+    return parts
+
+
+def check_wallet_statement(statement: str) -> StatementCheck:
+    """Wallet rules for one PartiQL statement on a wallet table (the caller knows the table is
+    one). SELECT / DELETE and writes that leave `balance` alone are ok."""
+    toks = _tokens(statement)
+    if not toks:
+        return StatementCheck("ok")
+    first = toks[0][1].upper()
+    if first == "INSERT":
+        return _check_insert(toks)
+    if first == "UPDATE":
+        return _check_update(toks)
+    return StatementCheck("ok")
+
+
+def _check_insert(toks: list[tuple[str, str]]) -> StatementCheck:
+    where = "INSERT"
+    try:
+        start = next(i for i, (k, t) in enumerate(toks) if k == "word" and t.upper() == "VALUE")
+    except StopIteration:
+        return StatementCheck("warn", f"{where}: ddbtui cannot find the item's VALUE to check; it "
+                                      f"bypasses the wallet rules")
+    body = toks[start + 1:]
+    if not body or body[0] != ("op", "{"):
+        return StatementCheck("warn", f"{where}: the item is not written out ({_short(' '.join(t for _, t in body), 30)}), "
+                                      f"so ddbtui cannot check its balance; it bypasses the wallet rules")
+    # top-level pairs of the tuple: 'name' : value , ...
+    depth = 0
+    pairs: list[list[tuple[str, str]]] = [[]]
+    for tok in body[1:]:
+        kind, text = tok
+        if kind == "op" and text in ("{", "[", "(", "<<"):
+            depth += 1
+        elif kind == "op" and text in ("}", "]", ")", ">>"):
+            if depth == 0:
+                break
+            depth -= 1
+        if depth == 0 and tok == ("op", ","):
+            pairs.append([])
+            continue
+        pairs[-1].append(tok)
+    for pair in pairs:
+        if len(pair) >= 2 and pair[1] == ("op", ":") and pair[0][0] in ("str", "qid"):
+            name = pair[0][1][1:-1]
+            if name == BALANCE:
+                return _judge_value(pair[2:], where)
+    return StatementCheck("refuse", f"{where}: the item has no balance; a wallet needs a balance "
+                                    f"(a number >= 0)")
+
+
+def _check_update(toks: list[tuple[str, str]]) -> StatementCheck:
+    where = "UPDATE"
+    # the clauses before WHERE / RETURNING: SET a = x [, b = y] [SET ...] [REMOVE p, ...]
+    head: list[tuple[str, str]] = []
+    for tok in toks[2:]:
+        if tok[0] == "word" and tok[1].upper() in ("WHERE", "RETURNING"):
+            break
+        head.append(tok)
+    worst = StatementCheck("ok")
+    clause = ""
+    for part in _split_top(head, {"SET", "REMOVE", ","}):
+        if part and part[0][0] == "word" and part[0][1].upper() in ("SET", "REMOVE"):
+            clause = part[0][1].upper()
+            part = part[1:]
+        elif part and part[0] == ("op", ","):
+            part = part[1:]
+        if not part or _ident(part[0]) != BALANCE:
+            continue
+        if clause == "REMOVE":
+            if len(part) == 1:
+                return StatementCheck("refuse", f"{where}: REMOVE balance would leave the wallet without a "
+                                                f"balance; a wallet needs a number >= 0")
+            continue
+        if len(part) >= 2 and part[1] == ("op", "="):
+            got = _judge_value(part[2:], where)
+        else:  # a path into balance (balance.x, balance[0])
+            got = StatementCheck("warn", f"{where}: ddbtui cannot check a write into a part of "
+                                         f"balance; it bypasses the wallet rules")
+        if got.verdict == "refuse":
+            return got
+        if got.verdict == "warn":
+            worst = got
+    return worst
+
+
+def is_wallet_table(client: Any, table: str) -> bool:
+    """DescribeTable: is `table` a wallet table (partition key user_id, S)? Errors propagate."""
+    t = client.describe_table(TableName=table)["Table"]
+    attrs = {a["AttributeName"]: a["AttributeType"] for a in t.get("AttributeDefinitions", [])}
+    pk = next((k["AttributeName"] for k in t.get("KeySchema", []) if k.get("KeyType") == "HASH"), None)
+    return is_wallet_key(pk, attrs.get(pk or ""))
