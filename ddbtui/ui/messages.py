@@ -164,3 +164,15 @@ class StatementsBatchDone(Message):
 class StatementFailed(Message):
     generation: int
     message: str
+
+
+@dataclass(eq=False)
+class StatementsChecked(Message):
+    """The PartiQL console's check of writes to wallet tables, before sending: `refusal` (one
+    sentence; nothing is sent) or `warnings` (sent only after a confirmation)."""
+
+    generation: int
+    text: str
+    statements: list[str]
+    refusal: str | None
+    warnings: list[str]

@@ -22,7 +22,9 @@ from ddbtui.dynamo.codec import display
 from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.dynamo.tables import describe_table
 from ddbtui.dynamo.transfer import batch_execute, execute_statement, split_statements
-from ddbtui.ui.messages import StatementFailed, StatementPageLoaded, StatementsBatchDone
+from ddbtui.dynamo.wallet import check_wallet_statement, is_wallet_table, write_target
+from ddbtui.ui.messages import StatementFailed, StatementPageLoaded, StatementsBatchDone, StatementsChecked
+from ddbtui.ui.screens.confirm import ConfirmScreen
 from ddbtui.ui.screens.base import DdbScreenMixin
 from ddbtui.ui.widgets.item_table import ItemTable
 from ddbtui.ui.widgets.footer import KeyFooter
@@ -68,6 +70,7 @@ class PartiqlScreen(DdbScreenMixin, Screen):
         self._history: list[str] = []
         self._hist_pos = 0
         self._keys: dict[str, list[str]] = {}  # table -> key names (key columns first)
+        self._wallet_tables: dict[str, bool] = {}  # table -> is a wallet table (user_id S key)
 
     def compose(self) -> ComposeResult:
         yield TargetBar()
@@ -115,6 +118,17 @@ class PartiqlScreen(DdbScreenMixin, Screen):
                 self._status("Read-only mode: only SELECT statements run. Restart without --read-only "
                              "to change data.", error=True)
                 return
+        if any(write_target(st) for st in statements):
+            # writes: check the wallet rules of the tables they touch first (a worker reads the
+            # tables' keys); nothing is sent until that check answers
+            self._gen += 1
+            self._running = True
+            self._status("checking the statement against the wallet rules…")
+            self.check_wallet_rules(self._gen, text, statements)
+            return
+        self._send(text, statements)
+
+    def _send(self, text: str, statements: list[str]) -> None:
         self._gen += 1
         self._statement = statements[0] if len(statements) == 1 else None
         self._next_token = None
@@ -222,6 +236,57 @@ class PartiqlScreen(DdbScreenMixin, Screen):
             except Exception:
                 self._keys[name] = []
         return self._keys[name]
+
+    @work(group="partiql", thread=True, exit_on_error=False)
+    def check_wallet_rules(self, gen: int, text: str, statements: list[str]) -> None:
+        app: Any = self.app
+        refusal: str | None = None
+        warnings: list[str] = []
+        for i, st in enumerate(statements, 1):
+            name = write_target(st)
+            if name is None:
+                continue
+            if name not in self._wallet_tables:
+                try:
+                    self._wallet_tables[name] = is_wallet_table(app.client(), name)
+                except Exception:
+                    self._wallet_tables[name] = False  # DynamoDB will say what is wrong with it
+            if not self._wallet_tables[name]:
+                continue
+            check = check_wallet_statement(st)
+            where = f"statement {i}" if len(statements) > 1 else "the statement"
+            if check.verdict == "refuse":
+                refusal = (f"Not sent: {where} writes to the wallet table {name}: {check.reason}. "
+                           f"Nothing was sent.")
+                break
+            if check.verdict == "warn":
+                warnings.append(f"{where[0].upper()}{where[1:]} writes to the wallet table {name}: {check.reason}.")
+        self.post_message(StatementsChecked(gen, text, statements, refusal, warnings))
+
+    def on_statements_checked(self, msg: StatementsChecked) -> None:
+        if msg.generation != self._gen:
+            return
+        self._running = False
+        if msg.refusal:
+            self._status(msg.refusal, error=True)
+            return
+        if not msg.warnings:
+            self._send(msg.text, msg.statements)
+            return
+        self._status("Waiting for your confirmation: the statement bypasses the wallet rules")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._send(msg.text, msg.statements)
+            else:
+                self._status("Not sent: the statement would bypass the wallet rules. Deposit (p), "
+                             "withdraw (w) and transfer (t) on the items screen keep them.")
+
+        self.app.push_screen(ConfirmScreen(
+            "Bypass the wallet rules?",
+            "\n".join(msg.warnings) + "\n\nDynamoDB will apply it as written: the balance may become "
+            "negative or text, and the wallet operations will then refuse that wallet. Send it anyway?",
+            confirm="Send anyway", variant="warning"), answered)
 
     @work(group="partiql", thread=True, exit_on_error=False)
     def execute_batch(self, gen: int, statements: list[str]) -> None:
