@@ -32,6 +32,7 @@ nothing is sent.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
@@ -42,6 +43,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from ddbtui.dynamo import codec
@@ -53,6 +55,7 @@ from ddbtui.dynamo.errors import (
     is_throttle_code,
 )
 from ddbtui.dynamo.items import batch_put
+from ddbtui.paths import atomic_text_writer, data_dir
 
 KEY = "user_id"
 BALANCE = "balance"
@@ -135,9 +138,14 @@ def balance_value(value: Any, *, field: str = BALANCE) -> Decimal:
     return value
 
 
-def check_wallet_item(item: dict[str, Any]) -> None:
-    """Wallet rules for a whole item written by the editor: ValidationError if broken."""
-    balance_value(item.get(BALANCE))
+def check_wallet_item(item: dict[str, Any], *, new: bool = False) -> None:
+    """Wallet rules for a whole item written by the editor: ValidationError if broken. A new
+    item's user id must also be one the wallet dialogs can reach (see check_wallet_record);
+    an existing item keeps its key (the editor refuses key changes)."""
+    if new:
+        check_wallet_record(item)
+    else:
+        balance_value(item.get(BALANCE))
 
 
 def check_wallet_record(item: Mapping[str, Any]) -> None:
@@ -790,3 +798,111 @@ def is_wallet_table(client: Any, table: str) -> bool:
     attrs = {a["AttributeName"]: a["AttributeType"] for a in t.get("AttributeDefinitions", [])}
     pk = next((k["AttributeName"] for k in t.get("KeySchema", []) if k.get("KeyType") == "HASH"), None)
     return is_wallet_key(pk, attrs.get(pk or ""))
+
+
+# ------------------------------------------------------------------ pending intents
+# An unknown outcome outlives its dialog: it is kept in `<data dir>/wallet-pending.json`
+# (written whole with paths.atomic_text_writer) until a safe retry settles it or the user
+# dismisses it. Only the intent is kept (token, operation, amount, wallets, table, the target
+# described as in messages, times): never credentials. Times are wall-clock seconds so that a
+# restart can still tell whether DynamoDB's 10-minute token window is open.
+PENDING_FILE = "wallet-pending.json"
+PENDING_VERSION = 1
+WallClock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class PendingIntent:
+    token: str
+    kind: Kind
+    table: str
+    user_id: str
+    to_id: str | None
+    amount: str  # the exact number text
+    target: str  # where it was sent, e.g. "the local engine (DynamoDB Local) at 127.0.0.1:8000"
+    reason: str  # why the outcome is unknown
+    first_sent_at: float  # wall clock (epoch seconds) of the first send
+    window_closed: bool = False  # a safe retry was refused: too late for the token
+
+    @property
+    def deadline(self) -> float:
+        """Wall clock after which a safe retry is refused (DynamoDB's 10 minutes, less a margin)."""
+        return self.first_sent_at + IDEMPOTENCY_WINDOW_S - SAFE_RETRY_MARGIN_S
+
+    def op(self) -> WalletOp:
+        return WalletOp(self.kind, self.table, self.user_id, Decimal(self.amount), self.to_id, self.token)
+
+    def unknown(self, *, wall: WallClock = time.time, clock: Clock = time.monotonic) -> Unknown:
+        """The Unknown to resend, its first send placed on `clock`'s scale."""
+        return Unknown(self.op(), self.reason, clock() - (wall() - self.first_sent_at), self.window_closed)
+
+    def describe(self) -> str:
+        return self.op().describe()
+
+    @classmethod
+    def from_unknown(cls, u: Unknown, target: str, *, wall: WallClock = time.time,
+                     clock: Clock = time.monotonic) -> PendingIntent:
+        op = u.op
+        return cls(op.token, op.kind, op.table, op.user_id, op.to_id, _fmt(op.amount), target, u.reason,
+                   wall() - (clock() - u.first_sent), u.window_closed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"token": self.token, "kind": self.kind, "table": self.table, "user_id": self.user_id,
+                "to_id": self.to_id, "amount": self.amount, "target": self.target, "reason": self.reason,
+                "first_sent_at": self.first_sent_at, "window_closed": self.window_closed}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> PendingIntent:
+        kind = d["kind"]
+        if kind not in ("deposit", "withdraw", "transfer"):
+            raise ValueError(f"unknown operation {kind!r}")
+        amount = codec.number_text(amount_value(str(d["amount"])))
+        return cls(str(d["token"]), kind, str(d["table"]), user_id_value(d["user_id"]),
+                   None if d.get("to_id") is None else user_id_value(d["to_id"]), amount,
+                   str(d.get("target", "")), str(d.get("reason", "")), float(d["first_sent_at"]),
+                   bool(d.get("window_closed", False)))
+
+
+class PendingIntents:
+    """The pending-intents file. Every change rewrites it whole (atomic); thread-safe."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Any = None) -> None:
+        self.path = Path(path) if path is not None else data_dir() / PENDING_FILE
+
+    def load(self) -> list[PendingIntent]:
+        """The kept intents, oldest first; ValidationError (a sentence) for an unreadable file."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise ValidationError(f"cannot read the pending wallet operations in {self.path}: {e.strerror}") from None
+        try:
+            data = json.loads(text)
+            return [PendingIntent.from_json(d) for d in data["intents"]]
+        except (ValueError, KeyError, TypeError, ValidationError) as e:
+            why = e.message if isinstance(e, ValidationError) else str(e)
+            raise ValidationError(f"the pending wallet operations in {self.path} are damaged ({why}); "
+                                  f"move the file away to start a new list") from None
+
+    def _write(self, intents: list[PendingIntent]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_text_writer(self.path) as out:
+            json.dump({"version": PENDING_VERSION, "intents": [i.to_json() for i in intents]}, out, indent=1)
+            out.write("\n")
+
+    def put(self, intent: PendingIntent) -> None:
+        """Add or replace (same token) one intent."""
+        with self._lock:
+            intents = [i for i in self.load() if i.token != intent.token]
+            self._write([*intents, intent])
+
+    def remove(self, token: str) -> bool:
+        with self._lock:
+            intents = self.load()
+            kept = [i for i in intents if i.token != token]
+            if len(kept) != len(intents):
+                self._write(kept)
+            return len(kept) != len(intents)

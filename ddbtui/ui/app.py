@@ -208,6 +208,13 @@ class DdbApp(App):
         if not isinstance(self.screen, PartiqlScreen):
             self.push_screen(PartiqlScreen())
 
+    def action_pending(self, table: str | None = None) -> None:
+        """Pending wallet operations (unknown outcomes; ddbtui/ui/screens/pending.py)."""
+        from ddbtui.ui.screens.pending import PendingIntentsScreen  # lazy: start-up (first frame)
+
+        if not isinstance(self.screen, PendingIntentsScreen):
+            self.push_screen(PendingIntentsScreen(table))
+
     def action_help(self) -> None:
         """`?` / F1: the keys of the current screen (a second press closes it)."""
         from ddbtui.ui.screens.help import HelpScreen  # lazy: start-up (first frame)
@@ -300,6 +307,9 @@ class DdbApp(App):
         yield SystemCommand("Benchmark history", "Past benchmark runs: compare, open, export",
                             self.action_history)
         yield SystemCommand("PartiQL console", "Run PartiQL statements (ctrl+l)", self.action_partiql)
+        yield SystemCommand("Pending wallet operations",
+                            "Deposits, withdrawals and transfers whose outcome is unknown: retry safely",
+                            self.action_pending)
         yield SystemCommand("Switch profile / region", "AWS profiles from your config files, or the local engine",
                             self.action_switch_target)
         # this screen's own keys by name ("Items: Load all"): nothing needs its key to be found

@@ -176,3 +176,11 @@ class StatementsChecked(Message):
     statements: list[str]
     refusal: str | None
     warnings: list[str]
+
+
+@dataclass(eq=False)
+class PendingRetried(Message):
+    """A pending wallet intent was resent with its token: outcome is Applied / Refused / Unknown."""
+
+    token: str
+    outcome: Any

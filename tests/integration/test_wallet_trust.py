@@ -7,6 +7,7 @@ pending-intents file survives a restart and never holds credentials."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from decimal import Decimal
 
@@ -157,3 +158,42 @@ def test_user_id_hostile_input_is_a_sentence(value, said):
         W.user_id_value(value)
     assert said in e.value.message and len(e.value.message) < 200
     assert W.user_id_value("zoë 用户") == "zoë 用户"  # unicode ids are fine
+
+
+def test_pending_intent_survives_a_restart_and_retries_once(ddb, wallets, tmp_path):
+    """An unknown outcome kept in the file, read back by a new store (a restart), resent with
+    its token: DynamoDB applies it at most once (here it had applied already: once in all)."""
+    conn, cl = ddb
+    op = W.deposit_op(wallets, "alice", "5")
+    assert isinstance(W.execute(cl, op), W.Applied)  # applied; pretend the answer was lost
+    path = tmp_path / "pending.json"
+    W.PendingIntents(path).put(W.PendingIntent.from_unknown(W.Unknown(op, "dropped", time.monotonic()),
+                                                            conn.describe()))
+    again = W.PendingIntents(path).load()  # a new process reads the file
+    assert [i.token for i in again] == [op.token] and again[0].amount == "5"
+    out = W.retry_safely(cl, again[0].unknown())
+    assert isinstance(out, W.Applied)
+    assert W.get_wallet(cl, wallets, "alice")["balance"] == 105  # once
+    text = path.read_text()
+    assert "secret" not in text.lower() and "aws_access" not in text.lower()
+    # eleven minutes later a retry is refused, nothing sent
+    late = W.PendingIntent.from_json({**again[0].to_json(), "first_sent_at": again[0].first_sent_at - 660})
+    out = W.retry_safely(cl, late.unknown())
+    assert isinstance(out, W.Unknown) and out.window_closed and "too late to retry safely" in out.summary()
+    assert W.get_wallet(cl, wallets, "alice")["balance"] == 105
+
+
+def test_pending_file_damaged_is_a_sentence(tmp_path):
+    path = tmp_path / "pending.json"
+    path.write_text('{"intents": [{"token": "t", "kind": "steal"}]}')
+    with pytest.raises(ValidationError) as e:
+        W.PendingIntents(path).load()
+    assert "damaged" in e.value.message and "move the file away" in e.value.message
+
+
+def test_new_wallet_item_id_rules():
+    W.check_wallet_item({"user_id": " bob", "balance": Decimal(1)})  # an existing item keeps its key
+    with pytest.raises(ValidationError, match="spaces around it"):
+        W.check_wallet_item({"user_id": " bob", "balance": Decimal(1)}, new=True)
+    with pytest.raises(ValidationError, match="invisible character"):
+        W.check_wallet_item({"user_id": "bob\u200b", "balance": Decimal(1)}, new=True)

@@ -10,7 +10,7 @@ unknown outcome):
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from ddbtui.dynamo import tables as t
 from ddbtui.dynamo import wallet as w
@@ -86,3 +86,97 @@ async def test_partiql_console_keeps_the_wallet_rules(make_app, ui_client, walle
         console.editor.load_text(f"SELECT * FROM \"{wallet_table}\" WHERE user_id = 'bob'")
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: console.results.row_count == 1, what="select")
+
+
+async def test_unknown_outcome_outlives_its_dialog_and_retry_safely_applies_once(
+        ui_client, wallet_table, dynamodb_local_engine, tmp_path):
+    from ddbtui.config import Connection
+    from ddbtui.local.proxy import FaultConfig, ProxyThread
+    from ddbtui.ui.app import DdbApp
+    from ddbtui.ui.screens.pending import PendingIntentsScreen
+    from tests.ui.conftest import notifications
+    from tests.ui.test_items_ui import open_items, row_of, screen_name
+
+    drop_all = FaultConfig(drop_after_rate=1.0, only_targets=frozenset({"TransactWriteItems"}))
+    proxy = ProxyThread(dynamodb_local_engine.endpoint_url, drop_all).start()
+    port = int(proxy.url.rsplit(":", 1)[1])
+    conn = Connection(region="us-east-1").with_endpoint(proxy.url, engine="dynamodb-local")
+    app = DdbApp(connection=conn)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.ready, what="ready")
+            items = await open_items(pilot, app, wallet_table)
+            items.data_table.move_cursor(row=row_of(items, "carol"))
+            await pilot.press("p")
+            await pilot.pause()
+            form = app.screen
+            form.query_one("#amount", Input).value = "7"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: form.state == "unknown", what="outcome unknown", timeout=60)
+            assert balance(ui_client, wallet_table, "carol") == 7  # applied, the answer dropped
+            # the user closes the dialog without retrying: the intent is kept, not just toasted
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="dialog closed")
+            assert any("pending wallet operations" in n for n in notifications(app))
+            kept = (tmp_path / "data" / "wallet-pending.json").read_text()
+            assert form.outcome.op.token in kept and "deposit" in kept
+            creds = app.client()._request_signer._credentials.get_frozen_credentials()
+            for secret in (creds.secret_key, creds.access_key):
+                assert secret and secret not in kept  # never credentials
+            await pilot.press("P")
+            await wait_for(pilot, lambda: isinstance(app.screen, PendingIntentsScreen), what="pending screen")
+            pending = app.screen
+            table = pending.query_one("#pending")
+            assert table.row_count == 1
+            row = [str(c) for c in table.get_row_at(0)]
+            assert row[1:5] == ["deposit", "7", "carol", wallet_table] and "safe retry" in row[0]
+            app.save_screenshot(str(tmp_path / "pending.svg"))
+            # the network heals (a clean proxy on the same port); Retry safely: same token, once
+            proxy.stop()
+            proxy = ProxyThread(dynamodb_local_engine.endpoint_url, FaultConfig(), port=port).start()
+            await pilot.press("r", "r")  # a repeated key is the same intent
+            await wait_for(pilot, lambda: table.row_count == 0, what="settled", timeout=60)
+            said = str(pending.query_one("#pending-outcome").render())
+            assert "carol now has 7" in said
+            assert balance(ui_client, wallet_table, "carol") == 7  # once, not twice
+            assert w.get_wallet(ui_client, wallet_table, "carol")["version"] == 2
+            assert w.PendingIntents(tmp_path / "data" / "wallet-pending.json").load() == []
+    finally:
+        proxy.stop()
+
+
+async def test_pending_after_the_window_refuses_and_stays_unknown(make_app, ui_client, wallet_table, ui_conn,
+                                                                  tmp_path):
+    import time
+
+    from ddbtui.ui.screens.pending import UNKNOWN_CHECK, PendingIntentsScreen
+
+    store = w.PendingIntents()
+    op = w.deposit_op(wallet_table, "bob", "5")
+    late = w.PendingIntent.from_unknown(w.Unknown(op, "the connection dropped", time.monotonic() - 700),
+                                        ui_conn.describe())
+    store.put(late)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.ready, what="ready")
+        # from the command palette
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Pending wallet")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PendingIntentsScreen), what="pending via palette")
+        screen = app.screen
+        table = screen.query_one("#pending")
+        assert str(table.get_row_at(0)[0]) == UNKNOWN_CHECK
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "too late to retry safely" in str(screen.query_one("#pending-outcome").render()),
+                       what="refused after the window")
+        assert balance(ui_client, wallet_table, "bob") == 50  # nothing sent
+        assert table.row_count == 1 and str(table.get_row_at(0)[0]) == UNKNOWN_CHECK
+        assert store.load()[0].window_closed
+        app.save_screenshot(str(tmp_path / "pending_80.svg"))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: table.row_count == 0, what="dismissed")
+        assert "stays unknown" in str(screen.query_one("#pending-outcome").render())
+        assert store.load() == []

@@ -163,7 +163,7 @@ class ItemEditorScreen(MarksSubmitKeys, DdbScreenMixin, SubmitGuard, ModalScreen
                 raise ValidationError(f"the item needs its key attribute {k!r}", field=k)
         if self.wallet:
             try:
-                check_wallet_item(item)
+                check_wallet_item(item, new=self.original is None)
             except ValidationError as e:
                 raise ValidationError(f"wallet table: {e.message}", field=e.field) from None
         return item

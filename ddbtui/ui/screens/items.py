@@ -79,6 +79,8 @@ class ItemsScreen(DdbScreenMixin, Screen):
         Binding("r", "reload", "Rescan", show=False, tooltip="scan the table again from the start"),
         Binding("m", "load_more", "More", show=False, tooltip="load the next page"),
         Binding("i", "describe", "Describe", show=False, tooltip="the table's keys, indexes, TTL and tags"),
+        Binding("P", "app.pending", "Pending", show=False,
+                tooltip="wallet operations whose outcome is unknown (retry safely)"),
     ]
 
     def __init__(self, table: str) -> None:

@@ -64,6 +64,7 @@ class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, Modal
         self.known = dict(known or {})
         self.state = "edit"  # edit | applied | unknown | closed-window | done
         self.outcome: Any = None
+        self.pending_kept = False  # the unknown outcome is in the pending list
         self._peek_seq = 0
 
     def fields(self) -> ComposeResult:  # pragma: no cover - overridden
@@ -190,6 +191,7 @@ class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, Modal
         out = msg.outcome
         self.outcome = out
         self.end_submit()
+        self._keep_pending(out)
         ok = self.query_one("#ok", Button)
         cancel = self.query_one("#cancel", Button)
         if isinstance(out, W.Refused):
@@ -215,6 +217,21 @@ class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, Modal
             cancel.label = "Close"
         ok.focus()
 
+    def _keep_pending(self, out: W.Outcome) -> None:
+        """An unknown outcome goes to the pending list (data dir) at once, so neither closing
+        the dialog nor a crash loses it; a settled one leaves the list."""
+        try:
+            store = W.PendingIntents()
+            if isinstance(out, W.Unknown):
+                store.put(W.PendingIntent.from_unknown(out, self.app.connection.describe()))
+            elif self.pending_kept:
+                store.remove(out.op.token)
+        except (OSError, DdbError) as e:
+            self.notify(f"Could not keep the unknown outcome in the pending list: {e}", severity="error",
+                        markup=False, timeout=30)
+            return
+        self.pending_kept = isinstance(out, W.Unknown)
+
     def show_outcome(self, text: str) -> None:
         w = self.query_one("#outcome", Static)
         w.update(text)
@@ -229,7 +246,9 @@ class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, Modal
         if isinstance(out, W.Applied):
             self.dismiss(WalletsChanged(list(out.items), out.summary()))
         elif isinstance(out, W.Unknown):
-            self.dismiss(WalletsChanged([], out.summary(), severity="warning"))
+            kept = (" It is kept in the pending wallet operations (P on the items screen, or the "
+                    "command palette) until you retry it safely or dismiss it." if self.pending_kept else "")
+            self.dismiss(WalletsChanged([], out.summary() + kept, severity="warning"))
         else:
             self.dismiss(None)
 
