@@ -180,3 +180,58 @@ async def test_pending_after_the_window_refuses_and_stays_unknown(make_app, ui_c
         await wait_for(pilot, lambda: table.row_count == 0, what="dismissed")
         assert "stays unknown" in str(screen.query_one("#pending-outcome").render())
         assert store.load() == []
+
+
+HOSTILE = [  # (field, value, sentence) typed into a wallet dialog
+    ("amount", "", "enter an amount"),
+    ("amount", "   ", "enter an amount"),
+    ("amount", "9" * 5000, "5,000 characters long"),
+    ("amount", "１０", "digits 0-9"),
+    ("amount", "5\u200b", "invisible character (U+200B"),
+    ("user_id", "   ", "enter a user id"),
+    ("user_id", "bob\u200b", "invisible character (U+200B"),
+    ("user_id", "é" * 1100, "2,200 bytes"),
+]
+
+
+async def test_hostile_input_in_the_wallet_dialogs_is_a_sentence_under_its_field(make_app, ui_client, wallet_table):
+    from ddbtui.ui.screens.wallet import TransferScreen, WalletAmountScreen
+    from tests.ui.test_items_ui import open_items, row_of
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.ready, what="ready")
+        items = await open_items(pilot, app, wallet_table)
+        items.data_table.move_cursor(row=row_of(items, "bob"))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, WalletAmountScreen), what="deposit dialog")
+        form = app.screen
+        for field, value, said in HOSTILE:
+            form.query_one("#user_id", Input).value = value if field == "user_id" else "bob"
+            form.query_one("#amount", Input).value = value if field == "amount" else "1"
+            await pilot.pause()
+            if field == "user_id" and value.strip():  # said as it is typed, under the field
+                assert said in str(form.query_one("#bal-user_id", Static).render())
+            if field == "amount" and value.strip():
+                assert said in form.error_text("amount")
+            form.query_one(f"#{field}", Input).focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert form.state == "edit" and said in form.error_text(field), (field, value)
+            assert len(form.error_text(field)) < 200
+        assert balance(ui_client, wallet_table, "bob") == 50  # nothing was sent
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen), what="transfer dialog")
+        form = app.screen
+        form.query_one("#from_id", Input).value = "alice"
+        form.query_one("#to_id", Input).value = "\u202ebob"
+        form.query_one("#amount", Input).value = "1"
+        await pilot.pause()
+        assert "invisible character (U+202E" in str(form.query_one("#bal-to_id", Static).render())
+        form.query_one("#amount", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "invisible character" in form.error_text("to_id")
+        assert balance(ui_client, wallet_table, "alice") == 100

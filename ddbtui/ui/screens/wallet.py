@@ -105,12 +105,24 @@ class _WalletForm(MarksSubmitKeys, DdbScreenMixin, FormMixin, SubmitGuard, Modal
     def _id_changed(self, event: Input.Changed) -> None:
         if event.input.id in self.ID_FIELDS:
             self._show_balance(event.input.id, event.value)
+        elif event.input.id == "amount" and event.value.strip():
+            # where it is typed: an overlong, non-ASCII or invisible-character amount is said at
+            # once (an empty one only on submit, so clearing the field is not scolded)
+            try:
+                W.amount_value(event.value)
+            except ValidationError as e:
+                self.query_one("#err-amount", FieldError).show(e.message)
 
     def _show_balance(self, wid: str, uid: str) -> None:
-        uid = uid.strip()
         label = self.query_one(f"#bal-{wid}", Static)
-        if not uid:
+        if not uid.strip():
             label.update("")
+            return
+        try:
+            uid = W.user_id_value(uid, field=wid)
+        except ValidationError as e:  # said under the field as it is typed; nothing is read
+            self._peek_seq += 1
+            label.update(e.message)
             return
         item = self.known.get(uid)
         label.update(self._balance_text(item, "as loaded") if item is not None else
