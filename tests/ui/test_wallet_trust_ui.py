@@ -235,3 +235,27 @@ async def test_hostile_input_in_the_wallet_dialogs_is_a_sentence_under_its_field
         await pilot.pause()
         assert "invisible character" in form.error_text("to_id")
         assert balance(ui_client, wallet_table, "alice") == 100
+
+
+async def test_pending_time_left_runs_with_the_clock(make_app, ui_conn, wallet_table):
+    """A fake wall clock (the only stand-in): the row's time left counts down and the window
+    closes by itself, without a reload."""
+    import time
+
+    from ddbtui.ui.screens.pending import UNKNOWN_CHECK, PendingIntentsScreen
+
+    now = [time.time()]
+    op = w.withdraw_op(wallet_table, "alice", "3")
+    w.PendingIntents().put(w.PendingIntent(op.token, op.kind, op.table, op.user_id, None, "3",
+                                           ui_conn.describe(), "the connection dropped", now[0] - 60))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready, what="ready")
+        app.push_screen(PendingIntentsScreen(wallet_table, wall=lambda: now[0]))
+        await pilot.pause()
+        table = app.screen.query_one("#pending")
+        assert str(table.get_row_at(0)[0]) == "unknown · safe retry 8m30s"
+        now[0] += 100
+        await wait_for(pilot, lambda: str(table.get_row_at(0)[0]) == "unknown · safe retry 6m50s", what="tick")
+        now[0] += 600
+        await wait_for(pilot, lambda: str(table.get_row_at(0)[0]) == UNKNOWN_CHECK, what="window closed")

@@ -74,9 +74,21 @@ class PendingIntentsScreen(DdbScreenMixin, Screen):  # type: ignore[misc]
 
     def on_mount(self) -> None:
         t = self.query_one("#pending", DataTable)
-        t.add_columns("status", "operation", "amount", "accounts", "table", "retry until")
+        t.add_column("status", key="status")
+        t.add_columns("operation", "amount", "accounts", "table", "retry until")
         self.reload()
         t.focus()
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """Keep each row's time left true as the clock runs (the window closes by itself)."""
+        t = self.query_one("#pending", DataTable)
+        now = self.wall()
+        for i in self.intents:
+            try:
+                t.update_cell(i.token, "status", status_of(i, now))
+            except Exception:  # the row went away between a reload and this tick
+                pass
 
     # ------------------------------------------------------------------ list
     def reload(self, note: str | None = None) -> None:
