@@ -259,3 +259,25 @@ async def test_pending_time_left_runs_with_the_clock(make_app, ui_conn, wallet_t
         await wait_for(pilot, lambda: str(table.get_row_at(0)[0]) == "unknown · safe retry 6m50s", what="tick")
         now[0] += 600
         await wait_for(pilot, lambda: str(table.get_row_at(0)[0]) == UNKNOWN_CHECK, what="window closed")
+
+
+async def test_pending_retry_refused_on_another_target(make_app, ui_client, wallet_table):
+    import time
+
+    from ddbtui.ui.screens.pending import PendingIntentsScreen
+
+    op = w.deposit_op(wallet_table, "bob", "9")
+    w.PendingIntents().put(w.PendingIntent(op.token, op.kind, op.table, op.user_id, None, "9",
+                                           "AWS eu-west-1 (dynamodb.eu-west-1.amazonaws.com)",
+                                           "the connection dropped", time.time() - 10))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready, what="ready")
+        app.push_screen(PendingIntentsScreen())
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        said = str(app.screen.query_one("#pending-outcome").render())
+        assert "Not resent" in said and "AWS eu-west-1" in said and "apply twice" in said
+        assert balance(ui_client, wallet_table, "bob") == 50
+        assert len(w.PendingIntents().load()) == 1

@@ -143,8 +143,10 @@ class PendingIntentsScreen(DdbScreenMixin, Screen):  # type: ignore[misc]
         app: Any = self.app
         here = app.connection.describe()
         if intent.target and intent.target != here:
-            self.say(f"Not resent: {intent.describe()} was sent to {intent.target}, and the current "
-                     f"target is {here}. Switch back to that target to retry it.")
+            self.say(f"Not resent: {intent.describe()} was sent to {intent.target}, and ddbtui now "
+                     f"points at {here}, which does not know its request token (a resend here could "
+                     f"apply twice). Point ddbtui at that target to retry it, or check the balances "
+                     f"and dismiss it.")
             return
         self._busy.add(intent.token)
         self.say(f"Retrying safely with the same request token: {intent.describe()}…")
