@@ -138,8 +138,8 @@ def add_arguments(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", ad
     p.add_argument("--parameters", metavar="JSON", help="values for ? placeholders, a plain JSON list")
     p.add_argument("--skip-wallet-rules", action="store_true",
                    help="send an INSERT / UPDATE on a wallet table whose balance ddbtui cannot check "
-                        "(a ? parameter, an expression such as balance - 5); a negative or text balance "
-                        "written as a literal is refused either way")
+                        "(an expression such as balance - 5); a negative, text or missing balance, "
+                        "written as a literal or given in --parameters, is refused either way")
     _output_args(p)
 
 
@@ -399,7 +399,7 @@ def _check_wallet_file(args: argparse.Namespace, path: Any, fmt: str, types: dic
                                EXIT_USAGE) from None
 
 
-def _check_wallet_statements(cl: Any, statements: list[str], skip: bool) -> None:
+def _check_wallet_statements(cl: Any, statements: list[str], skip: bool, params: list[Any]) -> None:
     """Refuse (exit 2, nothing sent) a write on a wallet table that breaks the wallet rules, or
     one ddbtui cannot check unless --skip-wallet-rules."""
     wallets: dict[str, bool] = {}
@@ -414,7 +414,7 @@ def _check_wallet_statements(cl: Any, statements: list[str], skip: bool) -> None
                 wallets[name] = False  # DynamoDB will say what is wrong with the table
         if not wallets[name]:
             continue
-        check = wallet.check_wallet_statement(st)
+        check = wallet.check_wallet_statement(st, params if len(statements) == 1 else None)
         where = f"statement {i}" if len(statements) > 1 else "the statement"
         if check.verdict == "refuse":
             raise CommandError(f"{where} writes to the wallet table {name}: {check.reason}. Nothing was "
@@ -437,7 +437,7 @@ def cmd_partiql(args: argparse.Namespace) -> int:
         raise CommandError("--ddb-json applies to --output jsonl or json", EXIT_USAGE)
     with target(args) as conn:
         cl = client(conn)
-        _check_wallet_statements(cl, statements, args.skip_wallet_rules)
+        _check_wallet_statements(cl, statements, args.skip_wallet_rules, params)
         if len(statements) == 1:
             items = transfer.execute_all(cl, statements[0], parameters=params, limit=args.limit)
             return _stdout_items(args, items, [], "partiql")

@@ -39,7 +39,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -663,10 +663,27 @@ def write_target(statement: str) -> str | None:
     return name
 
 
-def _judge_value(toks: list[tuple[str, str]], where: str) -> StatementCheck:
+def _judge_param(value: Any, where: str) -> StatementCheck:
+    """A balance given as a parameter value (plain: Decimal, str, bool, None, list, ...)."""
+    if isinstance(value, Decimal):
+        try:
+            balance_value(value)
+        except ValidationError as e:
+            return StatementCheck("refuse", f"{where}: {e.message} (from --parameters); a wallet "
+                                            f"balance is a number >= 0")
+        return StatementCheck("ok")
+    what = (f"the text {_short(value)}" if isinstance(value, str) else
+            f"{codec.display(value, 30)} (type {codec.type_tag(value)})")
+    return StatementCheck("refuse", f"{where}: balance would be {what} (from --parameters); a wallet "
+                                    f"balance is a number >= 0")
+
+
+def _judge_value(toks: list[tuple[str, str]], where: str, params: Sequence[Any] = ()) -> StatementCheck:
     """A balance given as these tokens (one value)."""
     if not toks:
         return StatementCheck("refuse", f"{where}: the balance has no value")
+    if len(toks) == 1 and toks[0][0] == "param":
+        return _judge_param(params[int(toks[0][1])], where)
     neg = len(toks) == 2 and toks[0] == ("op", "-") and toks[1][0] == "num"
     if (len(toks) == 1 and toks[0][0] == "num") or neg:
         text = "".join(t for _, t in toks)
@@ -708,21 +725,29 @@ def _split_top(toks: list[tuple[str, str]], stops: set[str]) -> list[list[tuple[
     return parts
 
 
-def check_wallet_statement(statement: str) -> StatementCheck:
+def check_wallet_statement(statement: str, parameters: Sequence[Any] | None = None) -> StatementCheck:
     """Wallet rules for one PartiQL statement on a wallet table (the caller knows the table is
-    one). SELECT / DELETE and writes that leave `balance` alone are ok."""
+    one). SELECT / DELETE and writes that leave `balance` alone are ok. With `parameters` (the
+    plain values for its `?` placeholders, in order) a `?` balance is judged by its value."""
     toks = _tokens(statement)
+    if parameters:
+        n = 0
+        for i, tok in enumerate(toks):
+            if tok == ("op", "?") and n < len(parameters):
+                toks[i] = ("param", str(n))
+                n += 1
+    params = tuple(parameters or ())
     if not toks:
         return StatementCheck("ok")
     first = toks[0][1].upper()
     if first == "INSERT":
-        return _check_insert(toks)
+        return _check_insert(toks, params)
     if first == "UPDATE":
-        return _check_update(toks)
+        return _check_update(toks, params)
     return StatementCheck("ok")
 
 
-def _check_insert(toks: list[tuple[str, str]]) -> StatementCheck:
+def _check_insert(toks: list[tuple[str, str]], params: Sequence[Any]) -> StatementCheck:
     where = "INSERT"
     try:
         start = next(i for i, (k, t) in enumerate(toks) if k == "word" and t.upper() == "VALUE")
@@ -752,12 +777,12 @@ def _check_insert(toks: list[tuple[str, str]]) -> StatementCheck:
         if len(pair) >= 2 and pair[1] == ("op", ":") and pair[0][0] in ("str", "qid"):
             name = pair[0][1][1:-1]
             if name == BALANCE:
-                return _judge_value(pair[2:], where)
+                return _judge_value(pair[2:], where, params)
     return StatementCheck("refuse", f"{where}: the item has no balance; a wallet needs a balance "
                                     f"(a number >= 0)")
 
 
-def _check_update(toks: list[tuple[str, str]]) -> StatementCheck:
+def _check_update(toks: list[tuple[str, str]], params: Sequence[Any]) -> StatementCheck:
     where = "UPDATE"
     # the clauses before WHERE / RETURNING: SET a = x [, b = y] [SET ...] [REMOVE p, ...]
     head: list[tuple[str, str]] = []
@@ -781,7 +806,7 @@ def _check_update(toks: list[tuple[str, str]]) -> StatementCheck:
                                                 f"balance; a wallet needs a number >= 0")
             continue
         if len(part) >= 2 and part[1] == ("op", "="):
-            got = _judge_value(part[2:], where)
+            got = _judge_value(part[2:], where, params)
         else:  # a path into balance (balance.x, balance[0])
             got = StatementCheck("warn", f"{where}: ddbtui cannot check a write into a part of "
                                          f"balance; it bypasses the wallet rules")

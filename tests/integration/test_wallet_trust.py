@@ -127,6 +127,19 @@ def test_partiql_refuses_a_literal_bad_balance_before_sending(ddb, wallets, capf
     assert W.get_wallet(cl, wallets, "alice")["balance"] == 100
 
 
+def test_partiql_parameters_are_checked_by_value(ddb, wallets, capfd):
+    conn, cl = ddb
+    st = f"UPDATE \"{wallets}\" SET balance = ? WHERE user_id = ?"
+    for params, said in (('[-3, "alice"]', "cannot be negative"), ('["3", "alice"]', "the text '3'"), ('[null, "alice"]', "type NULL")):
+        code, _, err = run(capfd, "partiql", st, "--parameters", params, "--skip-wallet-rules",
+                           "--endpoint-url", conn.endpoint_url)
+        assert code == 2 and said in err and "--parameters" in err, err
+    assert W.get_wallet(cl, wallets, "alice")["balance"] == 100
+    code, _, err = run(capfd, "partiql", st, "--parameters", '[3, "alice"]', "--endpoint-url", conn.endpoint_url)
+    assert code == 0, err
+    assert W.get_wallet(cl, wallets, "alice")["balance"] == 3
+
+
 def test_partiql_unchecked_balance_needs_the_flag(ddb, wallets, capfd):
     conn, cl = ddb
     st = f"UPDATE \"{wallets}\" SET balance = balance - 500 WHERE user_id = 'alice'"
