@@ -32,6 +32,7 @@ nothing is sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -39,7 +40,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -918,14 +919,32 @@ class PendingIntents:
             json.dump({"version": PENDING_VERSION, "intents": [i.to_json() for i in intents]}, out, indent=1)
             out.write("\n")
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: threads of this process (a lock) and other ddbtui processes
+        (`ddbtui serve` runs one app per browser tab) through an advisory lock file."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+                try:
+                    import fcntl  # lazy: function-local: POSIX only (Windows keeps the thread lock)
+                except ImportError:  # pragma: no cover
+                    yield
+                    return
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
     def put(self, intent: PendingIntent) -> None:
         """Add or replace (same token) one intent."""
-        with self._lock:
+        with self._locked():
             intents = [i for i in self.load() if i.token != intent.token]
             self._write([*intents, intent])
 
     def remove(self, token: str) -> bool:
-        with self._lock:
+        with self._locked():
             intents = self.load()
             kept = [i for i in intents if i.token != token]
             if len(kept) != len(intents):
