@@ -33,6 +33,7 @@ from ddbtui.bench.runner import RunHandle, Settings, Snapshot, start_run
 from ddbtui.config import Connection
 from ddbtui.dynamo.clients import new_client
 from ddbtui.dynamo.errors import explain
+from ddbtui.local.proxy import fetch_stats
 
 if TYPE_CHECKING:  # pragma: no cover
     from ddbtui.local.proxy import FaultConfig
@@ -136,6 +137,24 @@ class BenchSession:
     @property
     def proxy_url(self) -> str | None:
         return self._proxy_url
+
+    @property
+    def capacity_model(self) -> str | None:
+        """"aws" when the proxy in front of the target runs the AWS capacity model."""
+        return self.fault.capacity_model if self.fault is not None and self._proxy_url else None
+
+    def capacity_stats(self) -> dict[str, Any] | None:
+        """The proxy's capacity model right now (`/__ddbtui/stats` -> `capacity`: throttles by
+        reason since this strategy run started, each table's buckets); None when there is no
+        model or the proxy does not answer within 1 s. Blocking: call it off the UI loop."""
+        url = self._proxy_url
+        if url is None or not self.capacity_model:
+            return None
+        try:
+            cap = fetch_stats(url, timeout=1.0).get("capacity")
+        except (OSError, ValueError):
+            return None
+        return cap if isinstance(cap, dict) else None
 
     def poll(self) -> list[Snapshot]:
         return self.handle.poll() if self.handle is not None else []

@@ -69,7 +69,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["BURST_SECONDS", "CapacityModel", "PARTITION_RCU", "PARTITION_WCU", "TableCapacity", "Throttle",
+__all__ = ["BURST_SECONDS", "CapacityModel", "bucket_levels", "explain_capacity", "reason_group", "throttles_by_group", "PARTITION_RCU", "PARTITION_WCU", "TableCapacity", "Throttle",
            "item_size", "partitions_for", "read_units", "table_from_describe", "write_units"]
 
 # ---------------------------------------------------------------- documented numbers
@@ -687,3 +687,100 @@ class CapacityModel:
                 "throttled": dict(self.throttled), "throttled_total": sum(self.throttled.values()),
                 "refused_decreases": self.refused_decreases,
                 "tables": tables}
+
+
+# ---------------------------------------------------------------- what the TUI shows of it
+# Throttle reasons grouped the way a reader asks "why": the limit type of the reason
+# (ResourceType + OperationType + LimitType, API_ThrottlingReason.html) and its resource.
+_LIMIT_LABELS = (
+    ("KeyRangeThroughputExceeded", "hot key (partition limit)"),
+    ("ProvisionedThroughputExceeded", "capacity (burst spent)"),
+    ("MaxOnDemandThroughputExceeded", "on-demand maximum"),
+    ("AccountLimitExceeded", "account quota"),
+)
+
+
+def reason_group(reason: str) -> str:
+    """'TableWriteKeyRangeThroughputExceeded' -> 'hot key (partition limit)';
+    'TableWriteProvisionedThroughputExceeded' -> 'table capacity (burst spent)';
+    'IndexWriteProvisionedThroughputExceeded' -> 'GSI capacity (burst spent)'."""
+    for limit, label in _LIMIT_LABELS:
+        if reason.endswith(limit):
+            if limit == "ProvisionedThroughputExceeded":
+                return ("GSI " if reason.startswith("Index") else "table ") + label
+            return label
+    return reason
+
+
+def throttles_by_group(throttled: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for reason, n in sorted(throttled.items()):
+        g = reason_group(reason)
+        out[g] = out.get(g, 0) + int(n)
+    return out
+
+
+def bucket_levels(snapshot: dict[str, Any]) -> dict[str, float]:
+    """From a model snapshot (`/__ddbtui/stats` -> `capacity`): each provisioned table's and
+    GSI's token level as % of its burst allowance (capacity x burst seconds), keyed
+    '<table> write', '<table> read', '<table>/<index> write'. Below 0 (a debt after a large
+    settled item) shows as 0."""
+    out: dict[str, float] = {}
+    for name, t in (snapshot.get("tables") or {}).items():
+        if t.get("mode") != "PROVISIONED":
+            continue
+        burst = float(t.get("burst_s") or 0)
+        for kind, units, tokens in (("write", t.get("wcu"), t.get("write_tokens")),
+                                    ("read", t.get("rcu"), t.get("read_tokens"))):
+            if units and burst and tokens is not None:
+                out[f"{name} {kind}"] = max(0.0, min(100.0, 100.0 * float(tokens) / (float(units) * burst)))
+        for iname, g in (t.get("indexes") or {}).items():
+            if g.get("wcu") and burst and g.get("write_tokens") is not None:
+                out[f"{name}/{iname} write"] = max(0.0, min(100.0, 100.0 * float(g["write_tokens"])
+                                                             / (float(g["wcu"]) * burst)))
+    return out
+
+
+def explain_capacity(desc: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the model makes of a table (DescribeTable's `Table`), as (label, text) rows with
+    the rule behind each figure: the describe screen's "Modelled capacity" section."""
+    tc = table_from_describe(desc)
+    gb = tc.size_bytes / 1024 ** 3
+    rows: list[tuple[str, str]] = []
+    if tc.on_demand:
+        w0 = max(ON_DEMAND_INITIAL_WRITE, tc.warm_write)
+        r0 = max(ON_DEMAND_INITIAL_READ, tc.warm_read)
+        parts = partitions_for(r0, w0, tc.size_bytes)
+        rows += [
+            ("Mode", "on-demand (PAY_PER_REQUEST)"),
+            ("Serves at once", f"{w0:,.0f} writes/s · {r0:,.0f} reads/s (new table 4,000 / 12,000, or its warm "
+                               "throughput; on-demand-capacity-mode.html)"),
+            ("Grows", "up to double its previous peak; more than that within 30 minutes is throttled "
+                      "(pre-warming-on-demand-capacity-mode.html)"),
+            ("Partitions", f"{parts} = ceil({r0:,.0f}/3,000 + {w0:,.0f}/1,000) (at that throughput; "
+                           f"size {gb:,.2f} GB / 10 GB each)"),
+            ("Hot key limit", "3,000 reads/s and 1,000 writes/s per partition key value "
+                              "(KeyRangeThroughputExceeded)"),
+            ("Maximum", (f"OnDemandThroughput {tc.max_read:,.0f} reads/s · {tc.max_write:,.0f} writes/s"
+                         if tc.max_read > 0 or tc.max_write > 0 else
+                         f"none set: the per-table account quota, {ACCOUNT_TABLE_READ:,.0f} read / "
+                         f"{ACCOUNT_TABLE_WRITE:,.0f} write request units/s (ServiceQuotas.html)")),
+        ]
+    else:
+        parts = partitions_for(tc.rcu, tc.wcu, tc.size_bytes)
+        rows += [
+            ("Mode", "provisioned"),
+            ("Capacity", f"{tc.rcu:,.0f} RCU · {tc.wcu:,.0f} WCU per second (token buckets)"),
+            ("Burst", f"up to {BURST_SECONDS:.0f} s of unused capacity kept: {tc.rcu * BURST_SECONDS:,.0f} RCU · "
+                      f"{tc.wcu * BURST_SECONDS:,.0f} WCU (burst-adaptive-capacity.html)"),
+            ("Partitions", f"{parts} = max(ceil({tc.rcu:,.0f}/3,000 + {tc.wcu:,.0f}/1,000), "
+                           f"ceil({gb:,.2f} GB / 10 GB))"),
+            ("Hot key limit", "3,000 RCU and 1,000 WCU per second per partition key value, even with spare "
+                              "table capacity (KeyRangeThroughputExceeded)"),
+            ("Decreases", f"{DECREASES_ANYTIME} any time per UTC day, then 1 per hour without one "
+                          f"({MAX_DECREASES_PER_DAY} a day; ServiceQuotas.html)"),
+        ]
+        for g in tc.indexes.values():
+            rows.append((f"GSI {g.name}", f"{g.rcu:,.0f} RCU · {g.wcu:,.0f} WCU; a write the index cannot absorb "
+                                          "throttles the base table (GSI back-pressure)"))
+    return rows

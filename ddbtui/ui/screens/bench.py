@@ -62,6 +62,7 @@ from ddbtui.ui.widgets.bench_charts import (
     colour,
 )
 from ddbtui.ui.widgets.bench_progress import StrategyProgress
+from ddbtui.ui.widgets.capacity_panel import CapacityPanel
 from ddbtui.ui.widgets.form import Field, FieldError, FormMixin
 from ddbtui.ui.widgets.target_bar import TargetBar
 from ddbtui.ui.widgets.footer import KeyFooter
@@ -394,6 +395,7 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         self._killing = False
         self._timer = None
         self.cpu = None
+        self._capacity_polling = False
         self.ticks = 0
         self.tick_seconds = 0.0  # time spent in tick() (UI cost of the live view)
         _LIVE.add(self)
@@ -410,6 +412,8 @@ class BenchRunScreen(DdbScreenMixin, Screen):
             for i, name in enumerate(self.settings.strategies):
                 yield StrategyProgress(name, self.total * self.settings.repeat, colour(i))
         yield Static("", id="counters")
+        if self.fault is not None and self.fault.capacity_model:
+            yield CapacityPanel(id="capacity-panel")  # throttles by reason, bucket levels (#16)
         with Horizontal(id="charts"):
             if self.load is not None:
                 # mixed / open loop: side by side (full height: >= 8 plot rows at 80x24); the
@@ -436,6 +440,10 @@ class BenchRunScreen(DdbScreenMixin, Screen):
         fixed = self.query_one(TargetBar).outer_size.height + 1 + 1 + 1  # bar, head, status, footer
         rows = len(self.settings.strategies)
         left = height - fixed
+        for panel in self.query(CapacityPanel):  # dropped before the charts shrink below CHART_MIN
+            panel.display = left - panel.rows - self.CHART_MIN - 2 >= 1  # one progress row + counters left
+            if panel.display:
+                left -= panel.rows
         # mixed / open-loop charts sit side by side (one chart height); the plain ones stack
         stacked = getattr(self, "load", None) is None
         two_charts = not stacked or left - rows - 2 >= 2 * self.CHART_MIN
@@ -535,9 +543,30 @@ class BenchRunScreen(DdbScreenMixin, Screen):
                   and time.monotonic() - self._cancel_t > 1.5):
                 self._killing = True
                 self._kill_engine()
+        if (self.ticks % 4 == 0 and self.state == "running" and self.session is not None
+                and self.session.capacity_model and not self._capacity_polling):
+            self._capacity_polling = True
+            self._poll_capacity(self.session)
         if self.cpu is not None and self.cpu.sample():
             self.query_one("#cpu", Static).update(self.cpu.line(), layout=False)
         self.tick_seconds += time.perf_counter() - t0
+
+    @work(group="bench-capacity", thread=True, exit_on_error=False)
+    def _poll_capacity(self, session) -> None:
+        """The proxy's capacity figures, once a second, off the UI loop."""
+        try:
+            stats = session.capacity_stats()
+        finally:
+            self._capacity_polling = False
+        if stats is not None and self.is_attached:
+            self.app.call_from_thread(self._show_capacity, stats)
+
+    def _show_capacity(self, stats: dict) -> None:
+        for panel in self.query(CapacityPanel):
+            rows = panel.rows
+            panel.show(stats)
+            if panel.rows != rows:
+                self.fit_panels()
 
     def refresh_live(self, force: bool = False) -> None:
         for row in self.query(StrategyProgress):

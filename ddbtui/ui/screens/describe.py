@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
 from ddbtui.dynamo.tables import describe_table
+from ddbtui.local.proxy.capacity import explain_capacity
 from ddbtui.ui.format import billing_text, human_bytes
 from ddbtui.ui.messages import TableDescribed
 from ddbtui.ui.screens.base import DdbScreenMixin
@@ -119,8 +120,21 @@ def render_info(info) -> Group:
     tag_rows = [(k, v) for k, v in info.tags.items()] or [
         ("(not available)", info.tags_note) if getattr(info, "tags_note", None) else ("(none)", "")]
     parts += [_kv_table("Tags (ListTagsOfResource)", tag_rows), Text()]
+    parts += [_kv_table("Modelled capacity (what --capacity-model aws applies; local engines never throttle)",
+                        _capacity_rows(t)), Text()]
     parts.append(_kv_table("Every DescribeTable field", list(flatten(t))))
     return Group(*parts)
+
+
+def _capacity_rows(t: dict) -> list[tuple[str, str]]:
+    try:
+        rows = explain_capacity({"Table": t})
+    except (KeyError, TypeError, ValueError) as e:  # a table description this model cannot read
+        return [("(not available)", f"the capacity model could not read this table: {e!r}")]
+    pt = t.get("ProvisionedThroughput") or {}
+    if "NumberOfDecreasesToday" in pt and any(k == "Decreases" for k, _ in rows):
+        rows.append(("Decreases today", f"{pt['NumberOfDecreasesToday']} (DescribeTable)"))
+    return rows
 
 
 def raw_json(info) -> str:
