@@ -42,6 +42,7 @@ from ddbtui.dynamo import validation
 from ddbtui.dynamo.clients import new_client
 from ddbtui.dynamo.errors import DdbError, explain
 from ddbtui.dynamo.tables import table_is_empty, table_status
+from ddbtui.dynamo.wallet import balances_refusal, holds_balances
 from ddbtui.local.engine import EngineError, LocalEngine
 from ddbtui.local.proxy import add_proxy_arguments, fault_config_from_args
 
@@ -189,8 +190,10 @@ def check_table(conn: Connection, name: str, force: bool) -> str | None:
     except DdbError as e:
         return f"--table: {e.message}"
     admin = new_client(conn)
-    if table_status(admin, name) is None or force or table_is_empty(admin, name):
+    if table_status(admin, name) is None or table_is_empty(admin, name):
         return None
+    if force:
+        return balances_refusal(name) if holds_balances(admin, name) else None
     return (f"table {name} already exists and is not empty; ddbtui bench did not create it. "
             f"Pass --force to write into it anyway, or choose another --table.")
 

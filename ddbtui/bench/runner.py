@@ -68,6 +68,7 @@ from ddbtui.config import Connection
 from ddbtui.dynamo.clients import new_client
 from ddbtui.dynamo.errors import explain, explain_code, is_target_problem
 from ddbtui.dynamo.tables import count_items, create_table, delete_table, table_is_empty, table_status
+from ddbtui.dynamo.wallet import balances_refusal, holds_balances
 from ddbtui.local.proxy import fetch_stats, reset_stats
 
 if TYPE_CHECKING:
@@ -180,6 +181,8 @@ class _Engine:
         if not self.s.force:
             raise TableInUse(f"table {name} already exists and is not empty; ddbtui bench did not create it. "
                              f"Pass --force to write into it anyway, or choose another --table.")
+        if holds_balances(admin, name):  # money: never overwritten by a benchmark
+            raise TableInUse(balances_refusal(name))
         return False, False
 
     # -------------------------------------------------------------------- run

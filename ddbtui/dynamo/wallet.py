@@ -826,6 +826,20 @@ def is_wallet_table(client: Any, table: str) -> bool:
     return is_wallet_key(pk, attrs.get(pk or ""))
 
 
+def holds_balances(client: Any, table: str) -> bool:
+    """A wallet table (partition key user_id, S) with at least one of its first 25 items
+    holding a `balance`: money that a benchmark's --force must not overwrite."""
+    if not is_wallet_table(client, table):
+        return False
+    r = client.scan(TableName=table, Limit=25, ProjectionExpression="#b", ExpressionAttributeNames={"#b": "balance"})
+    return any("balance" in it for it in r.get("Items", []))
+
+
+def balances_refusal(table: str) -> str:
+    return (f"table {table} is a wallet table holding balances (user_id + balance): a benchmark would "
+            f"overwrite them, --force or not. Benchmark into an empty table or a fresh one (no --table).")
+
+
 # ------------------------------------------------------------------ pending intents
 # An unknown outcome outlives its dialog: it is kept in `<data dir>/wallet-pending.json`
 # (written whole with paths.atomic_text_writer) until a safe retry settles it or the user
