@@ -30,7 +30,8 @@ from typing import Any, Awaitable, Callable
 
 from ddbtui.bench.cost import estimate, load_prices
 from ddbtui.bench.keys import parse_keys, parse_sizes
-from ddbtui.bench.openloop import Diagnosis, Pacer, PaceStats, Schedule, diagnose, lateness_p99_ms, schedule_from
+from ddbtui.bench.openloop import (Diagnosis, Pacer, PaceStats, Schedule, diagnose, lateness_p99_ms, schedule_from,
+                                   sleep_until)
 from ddbtui.bench.operations import (
     OPERATIONS,
     YCSB,
@@ -323,9 +324,7 @@ async def drive_async(call: Callable[[str, dict[str, Any]], Awaitable[dict[str, 
         due = pacer.next_due()
         if due is None:
             break
-        wait = due - clock()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        await sleep_until(due, clock)  # not asyncio.sleep: its ms rounding made sends late
         at_cap = sem.locked()
         await sem.acquire()  # returns at once while a slot is free
         now = clock()

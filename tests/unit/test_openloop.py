@@ -197,3 +197,28 @@ def test_stop_counts_the_rest_as_skipped():
     assert st.sent == 10 and st.skipped == 90 and st.scheduled == 100
     with pytest.raises(ValueError):
         Pacer(s, 0.0, 0)
+
+
+def test_sleep_until_never_returns_before_the_intended_start():
+    import asyncio
+    import time
+
+    from ddbtui.bench.openloop import sleep_until
+
+    ticks = iter(i * 0.0001 for i in range(1000))  # a fake clock: 0.1 ms per reading
+    readings: list[float] = []
+
+    def fake() -> float:
+        readings.append(next(ticks))
+        return readings[-1]
+
+    asyncio.run(sleep_until(0.00035, fake))  # within EARLY_WAKE_S: yields, no timer sleep
+    assert readings[-1] >= 0.00035 and all(r < 0.00035 for r in readings[:-1])
+
+    async def real() -> tuple[float, float]:
+        due = time.perf_counter() + 0.004
+        await sleep_until(due, time.perf_counter)
+        return due, time.perf_counter()
+
+    due, woke = asyncio.run(real())
+    assert woke >= due  # the property, not a speed: it never wakes before the intended start
