@@ -31,9 +31,10 @@ LATE_AFTER_S = 0.001  # a send more than 1 ms after its intended start counts as
 MAX_RATE = 1_000_000.0
 # asyncio's selector rounds its poll timeout up to whole milliseconds, so `asyncio.sleep(wait)`
 # wakes 0-1 ms after the intended start (measured 2026-11-25 on an idle loop pacing 500/s:
-# median 0.6 ms late, 11-13 % of sends over LATE_AFTER_S). `sleep_until` wakes this much early
-# and yields (`sleep(0)`) until the intended start: 0.6-1.0 % late at +3-4 % of a core.
-EARLY_WAKE_S = 0.0005
+# median 0.6 ms late, 10-13 % of sends over LATE_AFTER_S). `sleep_until` wakes this much early
+# and yields (`sleep(0)`) until the intended start. Idle loop at 1,000/s: 0.25 ms early gives
+# 0.4-0.8 % late for +1-2 % of a core; 0.5 ms gave 0.1-0.8 % for +7 % (the yield-spin's cost).
+EARLY_WAKE_S = 0.00025
 MAX_SECONDS = 7 * 24 * 3600.0
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
