@@ -22,42 +22,49 @@ class KeyFooter(Footer):
     def __init__(self, **kw) -> None:
         kw.setdefault("compact", True)
         super().__init__(**kw)
-        self._composed: tuple | None = None  # the bindings the keys on screen were built from
-        self._pending = False
         self.recomposes = 0  # rebuilds of the keys (start-up / first-page cost; tests read it)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_keys)
 
-    def _signature(self) -> tuple:
-        return tuple((b.key, b.description, b.action, b.show, b.group, enabled, tooltip)
-                     for (_node, b, enabled, tooltip) in self.screen.active_bindings.values())
+    def _wanted(self) -> tuple | None:
+        """The keys Textual's compose() would build now: (key, description, action, enabled)
+        in order, the palette key aside; None when it would build groups (always rebuild)."""
+        wanted, seen = [], set()
+        for (_node, b, enabled, _tooltip) in self.screen.active_bindings.values():
+            if not b.show:
+                continue
+            if b.group is not None:
+                return None
+            if b.action in seen:  # compose shows the first binding of each action
+                continue
+            seen.add(b.action)
+            wanted.append((b.key, b.description, b.action, bool(enabled)))
+        return tuple(wanted)
+
+    def _built(self) -> tuple:
+        return tuple((k.key, k.description, k.action, not k.disabled) for k in self.query_children(FooterKey)
+                     if not k.has_class("-command-palette"))
 
     def bindings_changed(self, screen) -> None:
-        """Textual rebuilds every key on each bindings signal (focus moves, a disabled button,
-        a worker ending...): 29 rebuilds, ~0.2 s of the items screen's first page. Rebuild
-        once per refresh, and only when the keys would differ."""
+        """As Textual's Footer, but also while the app is blurred (a browser tab under
+        `ddbtui serve` that has not been clicked yet): Textual skips the signal then and
+        relied on rebuilding every key on every signal to catch up later; with rebuilds only
+        on change (below) the keys of a table list that loaded while blurred never showed."""
         self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen and not self._pending:
-            self._pending = True
-            self.call_after_refresh(self._recompose_if_changed)
-
-    async def _recompose_if_changed(self) -> None:
-        self._pending = False
-        if self.is_attached and self._signature() != self._composed:
-            await self.recompose()
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self.recompose)
 
     async def recompose(self) -> None:
+        """Textual rebuilds every key on each bindings signal (focus moves, a disabled button,
+        a worker ending...): 29 rebuilds, ~0.2 s of the items screen's first page. Rebuild
+        only when the keys on screen differ from the ones compose() would build now."""
         if self.is_attached and self._bindings_ready:
-            self._composed = self._signature()
+            wanted = self._wanted()
+            if wanted is not None and wanted and wanted == self._built():
+                return
         self.recomposes += 1
         await super().recompose()
-        self.call_after_refresh(self.fit_keys)
-
-    def on_mount(self) -> None:
-        super().on_mount()
         self.call_after_refresh(self.fit_keys)
 
     @staticmethod
