@@ -101,3 +101,16 @@ def test_bench_without_cluster_imports_no_dask() -> None:
             "print([m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_local_cluster_stderr_has_no_distributed_info_lines(dynamodb_local_engine, tmp_path) -> None:
+    """#17 item 4: a `--cluster local:2` run prints our report, not distributed's INFO log."""
+    conn = connection_for(dynamodb_local_engine)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DDBTUI_CONFIG_DIR": str(tmp_path / "cfg")}
+    r = subprocess.run([sys.executable, "-m", "ddbtui", "bench", "--endpoint-url", conn.endpoint_url,
+                        "--strategies", "sync", "--items", "20", "--no-save", "--cluster", "local:2"],
+                       capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    noisy = [line for line in r.stderr.splitlines()
+             if "distributed." in line or " - INFO - " in line or "INFO" in line.split()[:3]]
+    assert not noisy, r.stderr
