@@ -256,12 +256,18 @@ async def test_query_paging_load_all_and_cancel(make_app, ui_client, ui_table_na
             # load all, then cancel right away: it stops after the current page
             await pilot.press("ctrl+home")  # away from the bottom: no more automatic pages
             await wait_for(pilot, lambda: not items._loading, what="idle")
+            import threading
             import time
 
             real_scan = it.scan_page
+            released = threading.Event()
+            calls = []
 
             def slow_scan(*a, **kw):  # a slow network: pages take 0.2 s (the UI stays responsive)
+                calls.append(1)
                 time.sleep(0.2)
+                if len(calls) > 4:  # later pages wait for the escape: load-all cannot finish first
+                    released.wait(60)
                 return real_scan(*a, **kw)
 
             monkeypatch.setattr(it, "scan_page", slow_scan)
@@ -272,6 +278,7 @@ async def test_query_paging_load_all_and_cancel(make_app, ui_client, ui_table_na
             await wait_for(pilot, lambda: "items loaded" in screen_text(app) and "ETA" in screen_text(app),
                            what="progress line with ETA")
             await pilot.press("escape")  # cancels (the dialog closes once the page is in)
+            released.set()
             await wait_for(pilot, lambda: not items._loading, what="stopped")
             await wait_for(pilot, lambda: screen_name(app) == "ItemsScreen", what="dialog closed")
             assert items._has_more and items.live < 2600

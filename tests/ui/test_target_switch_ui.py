@@ -73,7 +73,8 @@ async def test_switch_profile_region_and_back(make_app, aws_files, ui_client, ui
         await wait_for(pilot, lambda: isinstance(app.screen, SwitchTargetScreen), what="switcher")
         await _choose(pilot, app, "profile expired", "us-east-1")
         err = app.screen.query_one("#switch-error")
-        await wait_for(pilot, lambda: "aws sso login --profile expired" in str(err.render()), what="sso hint")
+        await wait_for(pilot, lambda: "aws sso login --profile expired" in str(err.render()), what="sso hint",
+                       timeout=60)  # botocore reads the SSO cache and config: slow on a loaded box
         assert isinstance(app.screen, SwitchTargetScreen)  # nothing switched
 
         await _choose(pilot, app, "profile localdev", "mars-north-9x")
