@@ -198,3 +198,17 @@ async def test_live_view_keeps_8_plot_rows_and_the_progress_line_keeps_eta_and_p
                        and " ms" in running_line(), what="ETA and p99 on the running row", timeout=60)
         await pilot.press("escape")
         await wait_for(pilot, lambda: live.state in ("finished", "cancelled", "failed"), what="stopped", timeout=60)
+        # teardown race: the state changes before the engine process has exited; leaving the app
+        # (and then stopping the module's moto engine) while it still runs raced with its exit
+        import psutil
+
+        def engine_gone() -> bool:
+            h = live.handle
+            if h is None:
+                return True
+            try:
+                return h.done and psutil.Process(h.pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return h.done
+
+        await wait_for(pilot, engine_gone, what="engine process exited", timeout=60)
