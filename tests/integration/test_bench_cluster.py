@@ -114,3 +114,43 @@ def test_cli_local_cluster_stderr_has_no_distributed_info_lines(dynamodb_local_e
     noisy = [line for line in r.stderr.splitlines()
              if "distributed." in line or " - INFO - " in line or "INFO" in line.split()[:3]]
     assert not noisy, r.stderr
+
+
+def test_cancel_mid_run_stops_every_worker_and_the_table_stops_growing(dynamodb_local_engine) -> None:
+    """#17 item 2: the stop Ctrl+C / Esc set, mid-run on local:2: the run returns (generous deadline,
+    no timing assertion), every worker process is gone and the kept table does not grow after."""
+    import time
+
+    from ddbtui.dynamo.clients import client_for
+    from ddbtui.dynamo.tables import count_items, delete_table
+
+    conn = connection_for(dynamodb_local_engine)
+    s = Settings(strategies=["sync"], items=200_000, concurrency=4, keep_table=True)
+    pids: dict[str, int] = {}
+    stop = threading.Event()
+
+    def on_client(client) -> None:
+        pids.update(client.run(os.getpid))
+
+    def emit(kind, payload) -> None:
+        if kind == "snap" and payload.get("kind") == "progress" and payload.get("ok", 0) > 0:
+            stop.set()
+
+    out: list[dict] = []
+    t = threading.Thread(target=lambda: out.append(run_cluster_benchmark(
+        s, conn, ClusterSpec(local_workers=2), emit=emit, stop=stop, on_client=on_client)), daemon=True)
+    t.start()
+    t.join(120)
+    assert not t.is_alive(), "the cancelled cluster run did not return within 120 s"
+    doc = out[0]
+    run = doc["runs"][0]
+    assert stop.is_set() and not doc["complete"] and len(pids) == 2
+    for pid in pids.values():
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    admin = client_for(conn)
+    try:
+        first = count_items(admin, run["table"])
+        time.sleep(1.0)
+        assert count_items(admin, run["table"]) == first < 200_000
+    finally:
+        delete_table(admin, run["table"])
